@@ -1,0 +1,107 @@
+#include "kafka_conf.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Properties that at-least-once delivery depends on. */
+static const struct {
+        enum kafka_role role;
+        const char *name, *value;
+} required[] = {
+        { KAFKA_CONSUMER, "enable.auto.offset.store", "false" },
+        { KAFKA_CONSUMER, "partition.assignment.strategy", "cooperative-sticky" },
+        { KAFKA_PRODUCER, "enable.idempotence", "true" },
+};
+
+struct apply_ctx {
+        rd_kafka_conf_t *conf;
+        enum kafka_role role;
+        const char *section;
+        bool defaults_only;    /* pass 1: declared defaults; pass 2: what was set */
+        bool failed;
+        bool quiet;
+};
+
+static bool is_required(enum kafka_role role, const char *name, const char **ret_value) {
+        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+                if (required[i].role == role && strcmp(required[i].name, name) == 0) {
+                        *ret_value = required[i].value;
+                        return true;
+                }
+        return false;
+}
+
+static void apply(const char *name, const char *value, const char *origin, void *userdata) {
+        struct apply_ctx *ctx = userdata;
+        bool is_default = strcmp(origin, "default") == 0;
+        if (ctx->defaults_only != is_default)
+                return;
+        const char *req;
+        if (is_required(ctx->role, name, &req) && strcmp(req, value) != 0) {
+                if (!ctx->quiet)
+                        log_error("%s: %s.%s = %s: ingestd needs %s here for its delivery guarantee", origin,
+                                  ctx->section, name, value, req);
+                ctx->failed = true;
+                return;
+        }
+        char err[512];
+        if (rd_kafka_conf_set(ctx->conf, name, value, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+                if (!ctx->quiet)
+                        log_error("%s: %s.%s: %s", origin, ctx->section, name, err);
+                ctx->failed = true;
+        }
+}
+
+static rd_kafka_conf_t *build(const struct config *cfg, enum kafka_role role, bool quiet) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char err[512];
+        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+                if (required[i].role == role)
+                        rd_kafka_conf_set(conf, required[i].name, required[i].value, err, sizeof(err));
+        if (role == KAFKA_PRODUCER) {
+                /* acks=all comes with idempotence; keep batches small in time. */
+                rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err));
+        }
+        char client_id[300];
+        snprintf(client_id, sizeof(client_id), "ingestd-%s", config_get_string(cfg, "ingestd", "instance"));
+        rd_kafka_conf_set(conf, "client.id", client_id, err, sizeof(err));
+
+        const char *own = role == KAFKA_CONSUMER ? "kafka.consumer" : "kafka.producer";
+        /* Role defaults, then [kafka], then what was set for the role: so that
+         * `[kafka] group.id = x` beats the built-in consumer default. */
+        struct apply_ctx ctx = { .conf = conf, .role = role, .quiet = quiet };
+        ctx.section = own;
+        ctx.defaults_only = true;
+        config_foreach_passthrough(cfg, own, apply, &ctx);
+        ctx.section = "kafka";
+        config_foreach_passthrough(cfg, "kafka", apply, &ctx);
+        ctx.defaults_only = false;
+        config_foreach_passthrough(cfg, "kafka", apply, &ctx);
+        ctx.section = own;
+        config_foreach_passthrough(cfg, own, apply, &ctx);
+        if (ctx.failed) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        return conf;
+}
+
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, enum kafka_role role) {
+        return build(cfg, role, false);
+}
+
+int kafka_conf_check(const struct config *cfg) {
+        int r = 0;
+        for (int role = KAFKA_CONSUMER; role <= KAFKA_PRODUCER; role++) {
+                rd_kafka_conf_t *conf = build(cfg, (enum kafka_role)role, false);
+                if (!conf)
+                        r = -EINVAL;
+                else
+                        rd_kafka_conf_destroy(conf);
+        }
+        return r;
+}

@@ -1,0 +1,18 @@
+/* librdkafka configuration from the [kafka], [kafka.consumer] and
+ * [kafka.producer] sections, on top of the properties ingestd needs for its
+ * delivery guarantees (which the user cannot switch off by mistake: setting
+ * one of them to another value is an error). */
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include "config/config.h"
+
+enum kafka_role { KAFKA_CONSUMER, KAFKA_PRODUCER };
+
+/* Returns a new conf, or NULL after logging which key librdkafka refused. */
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, enum kafka_role role);
+
+/* Checks every passthrough key against librdkafka (for check-config);
+ * returns 0 or -EINVAL after printing each problem to stderr. */
+int kafka_conf_check(const struct config *cfg);

@@ -1,0 +1,93 @@
+#include "settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pipeline/pipeline.h"
+
+extern char **environ;
+
+static const struct config_key daemon_keys[] = {
+        { "ingestd", "log_level", CONFIG_ENUM, "info", "Least severe level that is logged.",
+          .choices = "debug|info|notice|warning|error" },
+        { "ingestd", "delivery", CONFIG_ENUM, "at-least-once",
+          "Delivery semantics: at-least-once (idempotent producer; an input offset is committed only after its output is acknowledged).",
+          .choices = "at-least-once" },
+
+        { "topics", "input", CONFIG_STRING, "articles.raw", "Topics to consume raw articles from (comma-separated)." },
+        { "topics", "output", CONFIG_STRING, "articles.enriched", "Topic the enriched records are published to, keyed by article id." },
+        { "topics", "deadletter", CONFIG_STRING, "articles.deadletter",
+          "Topic that receives messages that cannot be processed, unchanged, with ingestd.error and ingestd.stage headers." },
+
+        { "run", "poll_timeout_ms", CONFIG_INT, "100", "Longest wait for a message before the loop does its housekeeping.",
+          .min = 1, .max = 10000 },
+        { "run", "shutdown_timeout_ms", CONFIG_INT, "30000",
+          "On SIGTERM, how long to wait for in-flight records to be acknowledged before giving up (keep below the unit's TimeoutStopSec).",
+          .min = 100, .max = 3600000 },
+        { "run", "max_in_flight", CONFIG_INT, "50000",
+          "Records waiting for acknowledgement above which consumption pauses until the producer catches up.",
+          .min = 1, .max = 10000000 },
+        { "run", "embedded_partitions", CONFIG_INT, "3",
+          "Partitions of each topic created in the embedded broker (--embedded-broker only).", .min = 1, .max = 256 },
+
+        /* librdkafka properties with ingestd's defaults; any other property
+         * of librdkafka's CONFIGURATION.md may be set in these sections. */
+        { "kafka", "bootstrap.servers", CONFIG_STRING, "localhost:9092", "Brokers to bootstrap from (host:port, comma-separated)." },
+        { "kafka.consumer", "group.id", CONFIG_STRING, "ingestd", "Consumer group shared by all instances." },
+        { "kafka.consumer", "auto.offset.reset", CONFIG_STRING, "earliest",
+          "Where a new group starts reading: earliest, so that nothing already on the topic is skipped." },
+
+        { "enrich", "text_separator", CONFIG_STRING, "",
+          "`ingestd enrich`: a line equal to this splits a text file into several articles; empty means one article per file." },
+        CONFIG_KEY_END,
+};
+
+const struct config_key *const *settings_tables(void) {
+        static const struct config_key *tables[32];
+        if (!tables[0]) {
+                size_t n = 0;
+                tables[n++] = daemon_keys;
+                for (const struct config_key *const *t = pipeline_config_tables(); *t && n < 31; t++)
+                        tables[n++] = *t;
+                tables[n] = NULL;
+        }
+        return tables;
+}
+
+static void warn_env(const char *msg, void *userdata) {
+        (void)userdata;
+        log_warning("%s", msg);
+}
+
+struct config *settings_load(const char *path, char *const *overrides, size_t n_overrides) {
+        struct config *c = config_new(settings_tables());
+        char *err = NULL;
+        if (!c) {
+                fprintf(stderr, "ingestd: out of memory\n");
+                return NULL;
+        }
+        if (path && config_load_file(c, path, &err) < 0)
+                goto fail;
+        if (config_load_env(c, environ, warn_env, NULL, &err) < 0)
+                goto fail;
+        for (size_t i = 0; i < n_overrides; i++)
+                if (config_load_override(c, overrides[i], &err) < 0)
+                        goto fail;
+
+        /* The instance name defaults to the host name. */
+        if (!*config_get_string(c, "ingestd", "instance")) {
+                char host[256] = "ingestd";
+                if (gethostname(host, sizeof(host) - 1) < 0)
+                        snprintf(host, sizeof(host), "ingestd");
+                host[sizeof(host) - 1] = '\0';
+                (void)config_set(c, "ingestd", "instance", host, "host name", NULL);
+        }
+        return c;
+fail:
+        fprintf(stderr, "ingestd: configuration error: %s\n", err ? err : "unknown");
+        free(err);
+        config_free(c);
+        return NULL;
+}

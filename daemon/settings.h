@@ -1,0 +1,13 @@
+/* The daemon's own configuration keys and the one way every mode loads the
+ * configuration: defaults, then the file, then INGESTD_* variables, then
+ * `-o section.key=value` overrides. */
+#pragma once
+
+#include "config/config.h"
+
+/* Every key table: the daemon's and the pipeline's, NULL-terminated. */
+const struct config_key *const *settings_tables(void);
+
+/* Loads the configuration. `path` may be NULL (built-in defaults). Returns
+ * NULL after printing the error (file, line and key) to stderr. */
+struct config *settings_load(const char *path, char *const *overrides, size_t n_overrides);

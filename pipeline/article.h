@@ -1,0 +1,97 @@
+/* The article record that the stages share.
+ *
+ * An article is filled in stage by stage: parse sets the fields it finds in
+ * the message, normalize rewrites the text fields in place, counts adds the
+ * figures, emit renders the JSON. All strings are NUL-terminated UTF-8 (after
+ * normalize) and live in the article's arena; a NULL field is absent and is
+ * left out of the output.
+ *
+ * The raw message and its Kafka key and headers belong to the caller and must
+ * stay valid until the article is done. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+#define ARTICLE_MAX_STAGES 16
+#define ARTICLE_MAX_AUTHORS 32
+
+enum article_format {
+        ARTICLE_FORMAT_UNKNOWN = 0,
+        ARTICLE_FORMAT_TEXT,
+        ARTICLE_FORMAT_JSON,
+};
+
+/* Where the article came from. In `ingestd enrich` topic is NULL and
+ * `position` names the file and line instead. */
+struct article_source {
+        const char *topic;
+        int32_t partition;
+        int64_t offset;
+        int64_t timestamp_ms;    /* -1 when the message has none */
+        const char *key;         /* not NUL-terminated; may contain any byte */
+        size_t key_len;
+        const char *position;    /* "file:line" in enrich mode */
+};
+
+struct article_counts {
+        uint32_t words;
+        uint32_t sentences;
+        uint32_t paragraphs;
+        uint32_t reading_time_seconds;
+};
+
+struct article {
+        struct arena *arena;
+
+        /* input */
+        const uint8_t *raw;
+        size_t raw_len;
+        struct article_source source;
+        enum article_format format;
+
+        /* parse */
+        char *id;
+        const char *id_origin;           /* "field", "header", "key" or "content_hash" */
+        char *url;
+        char *title;
+        char *published_at;              /* ISO 8601: YYYY-MM-DD, YYYY-MM or a date-time */
+        const char *published_at_origin; /* "header", "field" or "kafka_timestamp" */
+        char *publisher;                 /* the input's "source" field: the outlet */
+        char *language_hint;             /* language given in the input */
+        char *authors[ARTICLE_MAX_AUTHORS];
+        size_t n_authors;
+        char *body;
+        size_t body_len;
+
+        /* normalize */
+        uint32_t utf8_replacements;      /* invalid sequences replaced by U+FFFD */
+        bool transcoded;                 /* decoded from a legacy 8-bit encoding */
+
+        /* counts */
+        struct article_counts counts;
+
+        /* rejection, set by article_reject() */
+        const char *error;               /* short code, e.g. "malformed_json" */
+        const char *error_message;       /* one line for humans */
+        const char *error_stage;
+
+        /* timing, filled by the pipeline */
+        uint32_t stage_micros[ARTICLE_MAX_STAGES];
+
+        /* emit */
+        char *json;
+        size_t json_len;
+};
+
+/* Resets the article for a new message; keeps the arena pointer. */
+void article_init(struct article *a, struct arena *arena, const uint8_t *raw, size_t raw_len);
+
+/* Records why the article cannot be processed. `code` must be a static
+ * string; the message is formatted into the arena. Returns STAGE_REJECT so
+ * that a stage can `return article_reject(...)`. */
+int article_reject(struct article *a, const char *code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,338 @@
+/*
+ * ktopic — create or delete Kafka topics through librdkafka's Admin API.
+ * Test helper for ingestd; not part of the daemon.
+ *
+ *   ktopic -b BOOTSTRAP create TOPIC PARTITIONS [TOPIC PARTITIONS ...]
+ *   ktopic -b BOOTSTRAP delete TOPIC [TOPIC ...]
+ *
+ * Replication factor is always 1. Creating a topic that already exists and
+ * deleting one that does not exist are not errors (a note goes to stderr).
+ * After the request succeeds, ktopic waits until the broker's metadata shows
+ * every created topic with a leader for each partition (or every deleted
+ * topic gone), so a test can use the topic right away. Everything is bounded
+ * by a 30 s deadline. Exit status: 0 success, 1 failure, 2 usage error.
+ *
+ * Build: gcc -std=gnu11 -Wall -Wextra -Werror -o ktopic ktopic.c -lrdkafka
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define TIMEOUT_MS 30000
+
+static const char *prog = "ktopic";
+
+static __attribute__((noreturn)) void usage(void)
+{
+	fprintf(stderr,
+		"usage: %s -b BOOTSTRAP create TOPIC PARTITIONS [TOPIC PARTITIONS ...]\n"
+		"       %s -b BOOTSTRAP delete TOPIC [TOPIC ...]\n",
+		prog, prog);
+	exit(2);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int remaining_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+static bool parse_partitions(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 100000)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* Wait for the admin result event on q; returns NULL (after printing) on
+ * timeout or on a request-level error. */
+static rd_kafka_event_t *wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t type,
+				     const char *what, int64_t deadline)
+{
+	for (;;) {
+		int left = remaining_ms(deadline);
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, left > 0 ? left : 1);
+
+		if (!ev) {
+			if (remaining_ms(deadline) == 0) {
+				fprintf(stderr, "%s: %s: no answer from the broker within %d s\n",
+					prog, what, TIMEOUT_MS / 1000);
+				return NULL;
+			}
+			continue;
+		}
+		if (rd_kafka_event_type(ev) != type) {
+			/* Errors/logs routed to this queue are ignored here. */
+			rd_kafka_event_destroy(ev);
+			continue;
+		}
+		if (rd_kafka_event_error(ev)) {
+			fprintf(stderr, "%s: %s failed: %s\n", prog, what,
+				rd_kafka_event_error_string(ev));
+			rd_kafka_event_destroy(ev);
+			return NULL;
+		}
+		return ev;
+	}
+}
+
+/* Check the per-topic results. Returns the number of real failures. */
+static int check_topic_results(const rd_kafka_topic_result_t **res, size_t cnt, bool create)
+{
+	int failures = 0;
+
+	for (size_t i = 0; i < cnt; i++) {
+		const char *name = rd_kafka_topic_result_name(res[i]);
+		rd_kafka_resp_err_t err = rd_kafka_topic_result_error(res[i]);
+		const char *msg = rd_kafka_topic_result_error_string(res[i]);
+
+		if (!err)
+			continue;
+		if (create && err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+			fprintf(stderr, "%s: topic \"%s\" already exists\n", prog, name);
+			continue;
+		}
+		if (!create && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+			fprintf(stderr, "%s: topic \"%s\" does not exist\n", prog, name);
+			continue;
+		}
+		fprintf(stderr, "%s: %s topic \"%s\" failed: %s (%s)\n", prog,
+			create ? "creating" : "deleting", name, msg ? msg : rd_kafka_err2str(err),
+			rd_kafka_err2name(err));
+		failures++;
+	}
+	return failures;
+}
+
+/* Is the topic known to the broker with a leader for every partition?
+ * Returns 1 ready, 0 absent/not ready, -1 metadata request failed. */
+static int topic_state(rd_kafka_t *rk, const char *name, int *nparts, int timeout)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, name, NULL);
+	rd_kafka_resp_err_t err;
+	int ready = 0;
+
+	if (!rkt)
+		return -1;
+	err = rd_kafka_metadata(rk, 0, rkt, &md, timeout > 0 ? timeout : 1);
+	rd_kafka_topic_destroy(rkt);
+	if (err)
+		return -1;
+	*nparts = 0;
+	if (md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0) {
+		const struct rd_kafka_metadata_topic *t = &md->topics[0];
+
+		ready = 1;
+		*nparts = t->partition_cnt;
+		for (int p = 0; p < t->partition_cnt; p++)
+			if (t->partitions[p].err || t->partitions[p].leader < 0)
+				ready = 0;
+	}
+	rd_kafka_metadata_destroy(md);
+	return ready;
+}
+
+/* Wait until every topic is present and led (create) or gone (delete). */
+static int wait_metadata(rd_kafka_t *rk, char **names, const int *want, int n, bool create,
+			 int64_t deadline)
+{
+	for (int i = 0; i < n; i++) {
+		for (;;) {
+			int nparts = 0;
+			int st = topic_state(rk, names[i], &nparts, remaining_ms(deadline));
+
+			if (create && st == 1) {
+				if (want && nparts != want[i])
+					fprintf(stderr,
+						"%s: note: topic \"%s\" has %d partitions, not %d\n",
+						prog, names[i], nparts, want[i]);
+				break;
+			}
+			if (!create && st == 0 && nparts == 0)
+				break;
+			if (remaining_ms(deadline) == 0) {
+				fprintf(stderr, "%s: topic \"%s\" not %s in metadata within %d s\n",
+					prog, names[i], create ? "ready" : "gone", TIMEOUT_MS / 1000);
+				return 1;
+			}
+			usleep(100 * 1000);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *bootstrap = NULL;
+	char errstr[512];
+	int opt, n, rc = 1;
+	bool create;
+	char **names;
+	int *parts = NULL;
+	int64_t deadline = now_ms() + TIMEOUT_MS;
+
+	prog = argc > 0 && argv[0] ? (strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0])
+				   : "ktopic";
+	while ((opt = getopt(argc, argv, "+b:h")) != -1) {
+		switch (opt) {
+		case 'b':
+			bootstrap = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!bootstrap || optind >= argc)
+		usage();
+
+	if (!strcmp(argv[optind], "create"))
+		create = true;
+	else if (!strcmp(argv[optind], "delete"))
+		create = false;
+	else
+		usage();
+	optind++;
+
+	n = argc - optind;
+	names = &argv[optind];
+	if (n < 1)
+		usage();
+	if (create) {
+		if (n % 2)
+			usage();
+		n /= 2;
+		names = calloc((size_t)n, sizeof(*names));
+		parts = calloc((size_t)n, sizeof(*parts));
+		if (!names || !parts) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			names[i] = argv[optind + 2 * i];
+			if (!parse_partitions(argv[optind + 2 * i + 1], &parts[i])) {
+				fprintf(stderr, "%s: bad partition count \"%s\" for topic \"%s\"\n",
+					prog, argv[optind + 2 * i + 1], names[i]);
+				return 2;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (!names[i][0]) {
+			fprintf(stderr, "%s: empty topic name\n", prog);
+			return 2;
+		}
+	}
+
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) !=
+		    RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof(errstr)) !=
+		    RD_KAFKA_CONF_OK) {
+		fprintf(stderr, "%s: %s\n", prog, errstr);
+		rd_kafka_conf_destroy(conf);
+		return 1;
+	}
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (!rk) {
+		fprintf(stderr, "%s: rd_kafka_new: %s\n", prog, errstr);
+		return 1;
+	}
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *aopts = rd_kafka_AdminOptions_new(
+		rk, create ? RD_KAFKA_ADMIN_OP_CREATETOPICS : RD_KAFKA_ADMIN_OP_DELETETOPICS);
+
+	if (rd_kafka_AdminOptions_set_request_timeout(aopts, TIMEOUT_MS, errstr, sizeof(errstr)) ||
+	    rd_kafka_AdminOptions_set_operation_timeout(aopts, TIMEOUT_MS - 5000, errstr,
+							sizeof(errstr))) {
+		fprintf(stderr, "%s: admin options: %s\n", prog, errstr);
+		goto out;
+	}
+
+	if (create) {
+		rd_kafka_NewTopic_t **nt = calloc((size_t)n, sizeof(*nt));
+		if (!nt) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], 1, errstr, sizeof(errstr));
+			if (!nt[i]) {
+				fprintf(stderr, "%s: topic \"%s\": %s\n", prog, names[i], errstr);
+				rd_kafka_NewTopic_destroy_array(nt, (size_t)i);
+				free(nt);
+				goto out;
+			}
+		}
+		rd_kafka_CreateTopics(rk, nt, (size_t)n, aopts, q);
+		rd_kafka_NewTopic_destroy_array(nt, (size_t)n);
+		free(nt);
+
+		rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+						   "CreateTopics", deadline);
+		if (!ev)
+			goto out;
+		size_t cnt = 0;
+		const rd_kafka_topic_result_t **res =
+			rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+		int failures = check_topic_results(res, cnt, true);
+		rd_kafka_event_destroy(ev);
+		if (failures)
+			goto out;
+	} else {
+		rd_kafka_DeleteTopic_t **dt = calloc((size_t)n, sizeof(*dt));
+		if (!dt) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			goto out;
+		}
+		for (int i = 0; i < n; i++)
+			dt[i] = rd_kafka_DeleteTopic_new(names[i]);
+		rd_kafka_DeleteTopics(rk, dt, (size_t)n, aopts, q);
+		rd_kafka_DeleteTopic_destroy_array(dt, (size_t)n);
+		free(dt);
+
+		rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+						   "DeleteTopics", deadline);
+		if (!ev)
+			goto out;
+		size_t cnt = 0;
+		const rd_kafka_topic_result_t **res =
+			rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &cnt);
+		int failures = check_topic_results(res, cnt, false);
+		rd_kafka_event_destroy(ev);
+		if (failures)
+			goto out;
+	}
+
+	rc = wait_metadata(rk, names, parts, n, create, deadline);
+
+out:
+	rd_kafka_AdminOptions_destroy(aopts);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	if (create) {
+		free(names);
+		free(parts);
+	}
+	return rc;
+}
