@@ -32,6 +32,9 @@ struct embedded_broker *embedded_broker_start(struct config *cfg) {
         char err[512];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_conf_set(conf, "client.id", "ingestd-embedded-broker", err, sizeof(err));
+        /* This handle only hosts the cluster and never connects anywhere:
+         * keep its "no bootstrap.servers" warning out of the log. */
+        rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
         b->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
         if (!b->rk) {
                 log_error("embedded broker: %s", err);
