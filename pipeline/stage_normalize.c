@@ -23,12 +23,16 @@
 
 struct normalize_state {
         double max_invalid_ratio;
+        double max_control_ratio;
         char *fallback_encoding;   /* NULL: none */
 };
 
 static const struct config_key normalize_keys[] = {
         { "normalize", "max_invalid_utf8_ratio", CONFIG_DOUBLE, "0.01",
           "Largest share of bytes in broken UTF-8 sequences that is repaired (with U+FFFD); above it the message is dead-lettered as invalid_utf8.",
+          .min = 0, .max = 1 },
+        { "normalize", "max_control_ratio", CONFIG_DOUBLE, "0.05",
+          "Largest share of control characters (NUL and other non-whitespace C0/C1 codes) in the decoded body; above it the message is binary data and is dead-lettered as binary.",
           .min = 0, .max = 1 },
         { "normalize", "fallback_encoding", CONFIG_STRING, "WINDOWS-1252",
           "Encoding (an iconv name) assumed for text with no valid UTF-8 multi-byte sequence; empty to reject such text instead." },
@@ -40,6 +44,7 @@ static int normalize_init(const struct config *cfg, void **ret_state, char **ret
         if (!s)
                 return -ENOMEM;
         s->max_invalid_ratio = config_get_double(cfg, "normalize", "max_invalid_utf8_ratio");
+        s->max_control_ratio = config_get_double(cfg, "normalize", "max_control_ratio");
         const char *enc = config_get_string(cfg, "normalize", "fallback_encoding");
         if (*enc) {
                 iconv_t cd = iconv_open("UTF-8", enc);
@@ -103,6 +108,25 @@ static bool is_dropped_cp(uint32_t cp) {
         if (cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0xFEFF || cp == 0xAD)
                 return true;
         return (cp & 0xFFFE) == 0xFFFE || (cp >= 0xFDD0 && cp <= 0xFDEF);
+}
+
+/* Counts code points and, among them, control characters that are not
+ * whitespace: text has few, binary data many. */
+static void count_controls(const char *s, size_t len, size_t *ret_controls, size_t *ret_total) {
+        size_t controls = 0, total = 0;
+        for (size_t i = 0; i < len;) {
+                uint32_t cp;
+                size_t n = utf8_decode((const uint8_t *)s + i, len - i, &cp);
+                if (n == 0)
+                        n = 1;
+                else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r' && cp != '\f' && cp != '\v') ||
+                         (cp >= 0x7F && cp < 0xA0))
+                        controls++;
+                total++;
+                i += n;
+        }
+        *ret_controls = controls;
+        *ret_total = total;
 }
 
 /* Cleans well-formed UTF-8 `in` into the arena: drops controls, maps spaces
@@ -226,6 +250,12 @@ static enum stage_verdict normalize_process(void *state, struct article *a) {
                                               scan.invalid_bytes, len, s->max_invalid_ratio * 100);
                 }
         }
+
+        size_t controls, total;
+        count_controls(text, len, &controls, &total);
+        if ((double)controls > s->max_control_ratio * (double)total)
+                return article_reject(a, "binary", "%zu of %zu characters are control characters (limit %.1f%%)",
+                                      controls, total, s->max_control_ratio * 100);
 
         size_t tl;
         char *t = tidy(a->arena, text, len, false, &tl);

@@ -4,6 +4,17 @@
  *
  *   ktopic -b BOOTSTRAP create TOPIC PARTITIONS [TOPIC PARTITIONS ...]
  *   ktopic -b BOOTSTRAP delete TOPIC [TOPIC ...]
+ *   ktopic -b BOOTSTRAP produce TOPIC KEY FILE
+ *   ktopic -b BOOTSTRAP offsets TOPIC
+ *
+ * offsets prints the sum over the topic's partitions of high minus low
+ * watermark: the number of records, fast, for waiting on progress (with
+ * transactions it also counts commit markers and aborted records, so exact
+ * checks read the topic with kcat instead).
+ *
+ * produce sends the bytes of FILE, exactly, as one message (an empty file
+ * gives an empty message, which kcat cannot send) and waits for the broker's
+ * acknowledgement. KEY "-" means no key.
  *
  * Replication factor is always 1. Creating a topic that already exists and
  * deleting one that does not exist are not errors (a note goes to stderr).
@@ -33,8 +44,10 @@ static __attribute__((noreturn)) void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s -b BOOTSTRAP create TOPIC PARTITIONS [TOPIC PARTITIONS ...]\n"
-		"       %s -b BOOTSTRAP delete TOPIC [TOPIC ...]\n",
-		prog, prog);
+		"       %s -b BOOTSTRAP delete TOPIC [TOPIC ...]\n"
+		"       %s -b BOOTSTRAP produce TOPIC KEY FILE\n"
+		"       %s -b BOOTSTRAP offsets TOPIC\n",
+		prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -182,6 +195,110 @@ static int wait_metadata(rd_kafka_t *rk, char **names, const int *want, int n, b
 	return 0;
 }
 
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	(void)rk;
+	(void)opaque;
+	*(rd_kafka_resp_err_t *)m->_private = m->err;
+}
+
+static int produce_file(const char *bootstrap, const char *topic, const char *key, const char *path)
+{
+	char errstr[512];
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return 1;
+	}
+	size_t cap = 1 << 16, len = 0, n;
+	char *buf = malloc(cap);
+	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (!buf) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 1;
+	}
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "message.max.bytes", "20000000", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		fprintf(stderr, "%s: %s\n", prog, errstr);
+		rd_kafka_conf_destroy(conf);
+		free(buf);
+		return 1;
+	}
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (!rk) {
+		fprintf(stderr, "%s: rd_kafka_new: %s\n", prog, errstr);
+		free(buf);
+		return 1;
+	}
+	rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+	bool has_key = strcmp(key, "-") != 0;
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+		rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(has_key ? key : NULL, has_key ? strlen(key) : 0),
+		RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&result),
+		RD_KAFKA_V_END);
+	free(buf);
+	if (!err)
+		rd_kafka_flush(rk, TIMEOUT_MS);
+	rd_kafka_destroy(rk);
+	if (err || result) {
+		fprintf(stderr, "%s: produce to %s: %s\n", prog, topic, rd_kafka_err2str(err ? err : result));
+		return 1;
+	}
+	return 0;
+}
+
+static int print_offsets(const char *bootstrap, const char *topic)
+{
+	char errstr[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		fprintf(stderr, "%s: %s\n", prog, errstr);
+		rd_kafka_conf_destroy(conf);
+		return 1;
+	}
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (!rk) {
+		fprintf(stderr, "%s: rd_kafka_new: %s\n", prog, errstr);
+		return 1;
+	}
+	int rc = 1;
+	int nparts = 0;
+	if (topic_state(rk, topic, &nparts, 10000) != 1 || nparts <= 0) {
+		fprintf(stderr, "%s: topic %s not found\n", prog, topic);
+		goto out;
+	}
+	int64_t total = 0;
+	for (int p = 0; p < nparts; p++) {
+		int64_t lo, hi;
+		rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000);
+		if (err) {
+			fprintf(stderr, "%s: %s [%d]: %s\n", prog, topic, p, rd_kafka_err2str(err));
+			goto out;
+		}
+		total += hi - lo;
+	}
+	printf("%" PRId64 "\n", total);
+	rc = 0;
+out:
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *bootstrap = NULL;
@@ -206,6 +323,16 @@ int main(int argc, char **argv)
 	if (!bootstrap || optind >= argc)
 		usage();
 
+	if (!strcmp(argv[optind], "offsets")) {
+		if (argc - optind != 2)
+			usage();
+		return print_offsets(bootstrap, argv[optind + 1]);
+	}
+	if (!strcmp(argv[optind], "produce")) {
+		if (argc - optind != 4)
+			usage();
+		return produce_file(bootstrap, argv[optind + 1], argv[optind + 2], argv[optind + 3]);
+	}
 	if (!strcmp(argv[optind], "create"))
 		create = true;
 	else if (!strcmp(argv[optind], "delete"))
