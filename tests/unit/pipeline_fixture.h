@@ -78,6 +78,10 @@ static inline enum stage_verdict pf_run_src(struct pf *f, const void *raw, size_
         return pipeline_process(f->p, &f->a);
 }
 
+static inline enum stage_verdict pf_run_src_str(struct pf *f, const char *s, const struct article_source *src) {
+        return pf_run_src(f, s, strlen(s), src);
+}
+
 static inline enum stage_verdict pf_run(struct pf *f, const void *raw, size_t len) {
         return pf_run_src(f, raw, len, NULL);
 }
