@@ -425,6 +425,9 @@ int config_load_env(struct config *c, char *const *envp, void (*warn)(const char
                 const char *var = envp[i];
                 if (strncmp(var, "INGESTD_", 8) != 0)
                         continue;
+                /* Reserved for the test suite's fault switches. */
+                if (strncmp(var, "INGESTD_TEST_", 13) == 0)
+                        continue;
                 const char *eq = strchr(var, '=');
                 if (!eq)
                         continue;

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,51 @@
 
 static int max_level = LOG_INFO;
 static bool to_journal;
+
+/* Rate limiting: messages of one kind (the same error code, else the same
+ * format string) beyond `burst` per interval are counted, not written; the
+ * next one after the interval says how many were suppressed. */
+#define RATE_SLOTS 64
+static struct rate_slot {
+        const void *key;
+        int64_t window_start_ms;
+        unsigned count;
+        unsigned suppressed;
+} rate_slots[RATE_SLOTS];
+static unsigned rate_burst = 20;
+static int64_t rate_interval_ms = 10000;
+
+void log_set_rate_limit(unsigned burst, int64_t interval_ms) {
+        rate_burst = burst;
+        rate_interval_ms = interval_ms;
+}
+
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Returns false when the message is to be suppressed; *ret_suppressed gets
+ * the number suppressed before this one, to be reported with it. */
+static bool rate_allow(const void *key, unsigned *ret_suppressed) {
+        *ret_suppressed = 0;
+        struct rate_slot *slot = &rate_slots[((uintptr_t)key >> 4) % RATE_SLOTS];
+        int64_t now = mono_ms();
+        if (slot->key != key || now - slot->window_start_ms >= rate_interval_ms) {
+                if (slot->key == key)
+                        *ret_suppressed = slot->suppressed;
+                slot->key = key;
+                slot->window_start_ms = now;
+                slot->count = 0;
+                slot->suppressed = 0;
+        }
+        if (++slot->count > rate_burst) {
+                slot->suppressed++;
+                return false;
+        }
+        return true;
+}
 
 static const char *const level_names[] = {
         [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit", [LOG_ERR] = "error",
@@ -70,11 +116,16 @@ static void put_value(FILE *f, const char *v) {
 void log_ctx_msg(int level, const struct log_ctx *ctx, const char *fmt, ...) {
         if (level > max_level)
                 return;
+        unsigned suppressed = 0;
+        if (level < LOG_DEBUG && !rate_allow(ctx && ctx->error ? (const void *)ctx->error : fmt, &suppressed))
+                return;
         char msg[2048];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        int written = vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
+        if (suppressed && written >= 0 && (size_t)written < sizeof(msg))
+                snprintf(msg + written, sizeof(msg) - (size_t)written, " (%u similar messages suppressed)", suppressed);
 
         if (to_journal) {
                 char f[7][512];

@@ -24,6 +24,8 @@ struct log_ctx {
 void log_init(void);
 void log_set_level(int level);
 int log_get_level(void);
+/* At most `burst` messages of one kind per interval (see log.c). */
+void log_set_rate_limit(unsigned burst, int64_t interval_ms);
 /* "debug", "info", "notice", "warning", "error" → priority, or -1. */
 int log_level_from_string(const char *s);
 

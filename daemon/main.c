@@ -147,8 +147,10 @@ int main(int argc, char **argv) {
                 if (!cfg) {
                         status = 2;
                 } else {
-                        log_set_level(log_level_from_string(config_get_string(cfg, "ingestd", "log_level")));
-                        struct run_options opts = { .embedded_broker = cli.embedded_broker };
+                        struct run_options opts = { .embedded_broker = cli.embedded_broker,
+                                                    .config_path = cli.config_path,
+                                                    .overrides = cli.overrides,
+                                                    .n_overrides = cli.n_overrides };
                         status = run_daemon(cfg, &opts);
                 }
         } else {

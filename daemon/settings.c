@@ -1,6 +1,7 @@
 #include "settings.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -16,6 +17,12 @@ static const struct config_key daemon_keys[] = {
           "Delivery semantics: at-least-once (idempotent producer; an input offset is committed only after its output is acknowledged).",
           .choices = "at-least-once" },
 
+        { "ingestd", "log_rate_limit_burst", CONFIG_INT, "20",
+          "Messages of one kind (same error code or same text) logged per interval before the rest are counted and summarized.",
+          .min = 1, .max = 1000000 },
+        { "ingestd", "log_rate_limit_interval_ms", CONFIG_INT, "10000", "The rate limit's interval.",
+          .min = 100, .max = 86400000 },
+
         { "topics", "input", CONFIG_STRING, "articles.raw", "Topics to consume raw articles from (comma-separated)." },
         { "topics", "output", CONFIG_STRING, "articles.enriched", "Topic the enriched records are published to, keyed by article id." },
         { "topics", "deadletter", CONFIG_STRING, "articles.deadletter",
@@ -29,6 +36,10 @@ static const struct config_key daemon_keys[] = {
         { "run", "max_in_flight", CONFIG_INT, "50000",
           "Records waiting for acknowledgement above which consumption pauses until the producer catches up.",
           .min = 1, .max = 10000000 },
+        { "run", "status_interval_ms", CONFIG_INT, "5000",
+          "How often the counts are sent to systemd as STATUS= (shown by systemctl status).", .min = 100, .max = 3600000 },
+        { "run", "health_stall_ms", CONFIG_INT, "60000",
+          "/healthz fails when the processing loop has not turned for this long.", .min = 1000, .max = 3600000 },
         { "run", "embedded_partitions", CONFIG_INT, "3",
           "Partitions of each topic created in the embedded broker (--embedded-broker only).", .min = 1, .max = 256 },
 
@@ -36,8 +47,13 @@ static const struct config_key daemon_keys[] = {
          * of librdkafka's CONFIGURATION.md may be set in these sections. */
         { "kafka", "bootstrap.servers", CONFIG_STRING, "localhost:9092", "Brokers to bootstrap from (host:port, comma-separated)." },
         { "kafka.consumer", "group.id", CONFIG_STRING, "ingestd", "Consumer group shared by all instances." },
+        { "kafka.consumer", "statistics.interval.ms", CONFIG_STRING, "5000",
+          "How often librdkafka reports statistics: the source of ingestd_consumer_lag and of /readyz's broker check." },
         { "kafka.consumer", "auto.offset.reset", CONFIG_STRING, "earliest",
           "Where a new group starts reading: earliest, so that nothing already on the topic is skipped." },
+
+        { "http", "listen", CONFIG_STRING, "127.0.0.1:9781",
+          "Address of /metrics, /healthz and /readyz (IPv4 HOST:PORT; port 0 picks a free one; empty turns the endpoint off). Give each instance on a host its own port." },
 
         { "enrich", "text_separator", CONFIG_STRING, "",
           "`ingestd enrich`: a line equal to this splits a text file into several articles; empty means one article per file." },
@@ -90,4 +106,74 @@ fail:
         free(err);
         config_free(c);
         return NULL;
+}
+
+/* Keys that the running daemon applies on SIGHUP; the others need a restart. */
+static bool reloadable(const char *section, const char *name) {
+        if (strcmp(section, "ingestd") == 0)
+                return strcmp(name, "log_level") == 0 || strncmp(name, "log_rate_limit", 14) == 0;
+        if (strcmp(section, "topics") == 0 || strcmp(section, "run") == 0 || strcmp(section, "http") == 0 ||
+            config_is_passthrough_section(section))
+                return false;
+        return true;    /* the pipeline's stages: rebuilt from the new configuration */
+}
+
+struct passthrough_cmp {
+        const struct config *other;
+        const char *section;
+        settings_change_fn cb;
+        void *userdata;
+        bool reverse;
+};
+
+static const char *passthrough_value(const struct config *c, const char *section, const char *name);
+
+struct find_ctx {
+        const char *name;
+        const char *value;
+};
+
+static void find_cb(const char *name, const char *value, const char *origin, void *userdata) {
+        (void)origin;
+        struct find_ctx *f = userdata;
+        if (strcmp(name, f->name) == 0)
+                f->value = value;
+}
+
+static const char *passthrough_value(const struct config *c, const char *section, const char *name) {
+        struct find_ctx f = { .name = name };
+        config_foreach_passthrough(c, section, find_cb, &f);
+        return f.value;
+}
+
+static void cmp_cb(const char *name, const char *value, const char *origin, void *userdata) {
+        (void)origin;
+        struct passthrough_cmp *p = userdata;
+        const char *other = passthrough_value(p->other, p->section, name);
+        if (p->reverse) {
+                if (!other)    /* removed in the new configuration */
+                        p->cb(p->section, name, false, p->userdata);
+                return;
+        }
+        if (!other || strcmp(other, value) != 0)
+                p->cb(p->section, name, false, p->userdata);
+}
+
+void settings_diff(const struct config *old, const struct config *new, settings_change_fn cb, void *userdata) {
+        for (const struct config_key *const *t = settings_tables(); *t; t++)
+                for (const struct config_key *k = *t; k->section; k++) {
+                        if (config_is_passthrough_section(k->section))
+                                continue;
+                        if (strcmp(config_get_string(old, k->section, k->name),
+                                   config_get_string(new, k->section, k->name)) != 0)
+                                cb(k->section, k->name, reloadable(k->section, k->name), userdata);
+                }
+        static const char *const sections[] = { "kafka", "kafka.consumer", "kafka.producer", NULL };
+        for (size_t i = 0; sections[i]; i++) {
+                struct passthrough_cmp p = { .other = old, .section = sections[i], .cb = cb, .userdata = userdata };
+                config_foreach_passthrough(new, sections[i], cmp_cb, &p);
+                p.other = new;
+                p.reverse = true;
+                config_foreach_passthrough(old, sections[i], cmp_cb, &p);
+        }
 }
