@@ -290,16 +290,27 @@ struct file_reader {
         FILE *f;
         const char *path;
         unsigned line;
+        unsigned newlines;
         struct config *c;
         char *error;
         int r;
 };
 
+/* Line numbers count newlines: inih may read a long line in several calls. */
+static void count_lines(struct file_reader *fr, const char *chunk) {
+        size_t n = 0;
+        for (const char *p = chunk; *p; p++)
+                n += *p == '\n';
+        fr->newlines += n;
+        size_t len = strlen(chunk);
+        fr->line = fr->newlines + (len && chunk[len - 1] == '\n' ? 0 : 1);
+}
+
 static char *reader_gets(char *str, int num, void *stream) {
         struct file_reader *fr = stream;
         char *s = fgets(str, num, fr->f);
         if (s)
-                fr->line++;
+                count_lines(fr, s);
         return s;
 }
 
@@ -316,7 +327,7 @@ static char *string_reader_gets(char *str, int num, void *stream) {
         memcpy(str, p, (size_t)n);
         str[n] = '\0';
         fr->f = (FILE *)(p + n);
-        fr->line++;
+        count_lines(fr, str);
         return str;
 }
 
@@ -386,7 +397,20 @@ static int finish_parse(struct file_reader *fr, int ini_r, char **ret_error) {
         return 0;
 }
 
+/* inih as Debian builds it takes its options at run time: lines of any
+ * length (a heap buffer that grows), and comments only on lines of their
+ * own, so that a value may hold ';' or '#'. */
+static void configure_inih(void) {
+        ini_use_stack = false;
+        ini_allow_realloc = true;
+        ini_initial_alloc = 512;
+        ini_max_line = 1 << 20;
+        ini_allow_inline_comments = false;
+        ini_allow_multiline = false;
+}
+
 int config_load_file(struct config *c, const char *path, char **ret_error) {
+        configure_inih();
         FILE *f = fopen(path, "re");
         if (!f) {
                 int r = -errno;
@@ -403,6 +427,7 @@ int config_load_file(struct config *c, const char *path, char **ret_error) {
 }
 
 int config_load_string(struct config *c, const char *text, const char *origin, char **ret_error) {
+        configure_inih();
         struct file_reader fr = { .f = (FILE *)text, .path = origin, .c = c };
         int ini_r = ini_parse_stream(string_reader_gets, &fr, on_ini_entry, &fr);
         return finish_parse(&fr, ini_r, ret_error);
@@ -643,9 +668,8 @@ static void print_effective(const struct config_key *k, bool first, void *u) {
         }
         const char *v = config_get_string(p->c, k->section, k->name);
         bool quote = *v && (v[0] == ' ' || v[strlen(v) - 1] == ' ');
-        fprintf(p->f, "%s = %s%s%s  ; %s\n", k->name, quote ? "\"" : "",
-                is_secret(k, k->name) && *v ? "********" : v, quote ? "\"" : "",
-                config_get_origin(p->c, k->section, k->name));
+        fprintf(p->f, "# from: %s\n%s = %s%s%s\n", config_get_origin(p->c, k->section, k->name), k->name,
+                quote ? "\"" : "", is_secret(k, k->name) && *v ? "********" : v, quote ? "\"" : "");
 }
 
 static void print_default(const struct config_key *k, bool first, void *u) {
@@ -673,8 +697,8 @@ void config_print(const struct config *c, FILE *f) {
                                 fprintf(f, "\n[%s]\n", e->section);
                                 header = true;
                         }
-                        fprintf(f, "%s = %s  ; %s\n", e->name, is_secret(NULL, e->name) ? "********" : e->value,
-                                e->origin);
+                        fprintf(f, "# from: %s\n%s = %s\n", e->origin, e->name,
+                                is_secret(NULL, e->name) ? "********" : e->value);
                 }
         }
 }

@@ -20,6 +20,8 @@ struct arena {
 };
 
 static struct arena_block *block_new(size_t size) {
+        if (size > SIZE_MAX - sizeof(struct arena_block))
+                return NULL;
         struct arena_block *b = malloc(sizeof(*b) + size);
         if (!b)
                 return NULL;

@@ -62,7 +62,7 @@ static enum date_precision parse_iso(const char *s, size_t len, char out[ISO_DAT
                 snprintf(out, ISO_DATE_MAX, "%04d-%02d", y, m);
                 return DATE_MONTH;
         }
-        if (s[p++] != '-' || !digits(s, len, &p, 2, &d) || !valid_ymd(y, m, d))
+        if (s[p++] != '-' || !digits(s, len, &p, 2, &d) || d < 1 || !valid_ymd(y, m, d))
                 return DATE_INVALID;
         if (p == len) {
                 snprintf(out, ISO_DATE_MAX, "%04d-%02d-%02d", y, m, d);
@@ -96,6 +96,8 @@ static enum date_precision parse_iso(const char *s, size_t len, char out[ISO_DAT
                         p++;
                 if (p < len && !digits(s, len, &p, 2, &om))
                         return DATE_INVALID;
+                if (oh > 23 || om > 59)
+                        return DATE_INVALID;
                 offset_min = sign * (oh * 60 + om);
         }
         /* A date-time without a zone is taken as UTC. */
@@ -121,9 +123,18 @@ enum date_precision iso_date_normalize(const char *s, size_t len, char out[ISO_D
                 return p;
 
         /* RFC 2822, as in RSS: "Sun, 14 Feb 2021 10:00:00 +0000" (weekday optional). */
-        char buf[64];
+        char buf[80];
         memcpy(buf, s, len);
         buf[len] = '\0';
+        /* RFC 2822 also names UTC "GMT" or "UT" (and RSS feeds mostly do). */
+        static const char *const utc_names[] = { " GMT", " UT", " UTC", " Z", NULL };
+        for (size_t i = 0; utc_names[i]; i++) {
+                size_t zl = strlen(utc_names[i]);
+                if (len > zl && strcmp(buf + len - zl, utc_names[i]) == 0) {
+                        strcpy(buf + len - zl, " +0000");
+                        break;
+                }
+        }
         static const char *const formats[] = { "%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z",
                                                "%a, %d %b %Y %H:%M %z", "%d %b %Y %H:%M %z", NULL };
         for (size_t i = 0; formats[i]; i++) {

@@ -76,6 +76,11 @@ static bool is_closer(uint32_t cp) {
                cp == 0x203A || cp == 0x300D || cp == 0x300F;
 }
 
+static bool is_greek_start(const uint8_t *w, size_t len) {
+        uint32_t cp;
+        return utf8_decode(w, len, &cp) && ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x1F00 && cp <= 0x1FFF));
+}
+
 /* Abbreviations after which a full stop does not end a sentence. */
 static bool is_abbreviation(const char *w, size_t len) {
         static const char *const abbrev[] = { "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "vs", "etc", "Inc",
@@ -153,7 +158,9 @@ static enum stage_verdict counts_process(void *state, struct article *a) {
                 }
                 in_word = false;
 
-                if (is_terminator(cp) && words_in_sentence) {
+                /* Under NFC the Greek question mark (U+037E) is ';'. */
+                bool greek_question = cp == ';' && last_word_len && is_greek_start(t + last_word_start, last_word_len);
+                if ((is_terminator(cp) || greek_question) && words_in_sentence) {
                         /* Skip further terminators and closing quotes, then look
                          * at what follows. */
                         size_t j = i + n;

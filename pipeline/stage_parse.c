@@ -171,6 +171,11 @@ static void set_published_from_json(struct article *a, json_t *v) {
 static enum stage_verdict parse_json(struct parse_state *s, struct article *a) {
         const char *text = (const char *)a->raw;
         size_t len = a->raw_len;
+        /* A byte order mark is not JSON; jansson would refuse it. */
+        if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+                text += 3;
+                len -= 3;
+        }
         struct utf8_scan scan;
         if (!utf8_scan(a->raw, a->raw_len, &scan)) {
                 /* JSON's syntax is ASCII, so replacing broken sequences inside
@@ -178,7 +183,7 @@ static enum stage_verdict parse_json(struct parse_state *s, struct article *a) {
                 if ((double)scan.invalid_bytes > s->max_invalid_ratio * (double)a->raw_len)
                         return article_reject(a, "invalid_utf8", "%zu of %zu bytes are not valid UTF-8",
                                               scan.invalid_bytes, a->raw_len);
-                text = utf8_repair(a->arena, a->raw, a->raw_len, &len);
+                text = utf8_repair(a->arena, (const uint8_t *)text, len, &len);
                 if (!text)
                         return article_reject(a, "out_of_memory", "cannot copy the message");
                 a->utf8_replacements += (uint32_t)scan.invalid_sequences;

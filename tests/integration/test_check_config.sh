@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 CONF="$SOURCE_ROOT/config/ingestd.conf"
 
 "$INGESTD" check-config -c "$CONF" >"$WORK/effective.conf" || fail "the shipped config does not validate"
-grep -q '^input = articles.raw  ; ' "$WORK/effective.conf" || fail "effective config lacks topics.input"
+grep -q '^input = articles.raw$' "$WORK/effective.conf" || fail "effective config lacks topics.input"
 
 "$INGESTD" default-config | diff -u - "$CONF" >"$WORK/diff.txt" ||
         fail "config/ingestd.conf differs from 'ingestd default-config': $(head -20 "$WORK/diff.txt")"
@@ -32,6 +32,8 @@ grep -q hunter2 "$WORK/out" && fail "a password was printed"
 grep -q 'sasl.password = \*\*\*\*\*\*\*\*' "$WORK/out" || fail "the password is not shown masked"
 
 INGESTD_TOPICS_OUTPUT=from-env "$INGESTD" check-config -c "$CONF" -o parse.format=json >"$WORK/out" || fail "env/-o"
-grep -q '^output = from-env  ; env INGESTD_TOPICS_OUTPUT' "$WORK/out" || fail "env override not applied"
-grep -q '^format = json  ; -o' "$WORK/out" || fail "-o override not applied"
+grep -A1 '^# from: env INGESTD_TOPICS_OUTPUT$' "$WORK/out" | grep -q '^output = from-env$' || fail "env override not applied"
+grep -A1 '^# from: -o$' "$WORK/out" | grep -q '^format = json$' || fail "-o override not applied"
+# The printed configuration loads again as it is.
+"$INGESTD" check-config -c "$WORK/out" >/dev/null || fail "check-config output does not load back"
 log "PASS"
