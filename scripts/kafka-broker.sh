@@ -99,7 +99,7 @@ fetch() {
 port_in_use() {
     local p=$1
     if command -v ss >/dev/null; then
-        [[ -n $(ss -Htan "( sport = :$p )" 2>/dev/null) ]] && return 0
+        [[ -n $(ss -Htln "( sport = :$p )" 2>/dev/null) ]] && return 0
         return 1
     fi
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null

@@ -76,6 +76,13 @@ try:
     check(lags and all(l.endswith(" 0") for l in lags), f"consumer lag reported, and 0 once all is consumed: {lags}")
     check(metric(body, "ingestd_build_info", 'version="0.1.0",librdkafka="2.0.2"') == 1.0, "build_info")
     check((metric(body, "process_resident_memory_bytes") or 0) > 1e6, "process memory")
+    # Every metric the shipped Grafana dashboard queries is exported.
+    import json as _json, re as _re
+    dash = _json.load(open(os.path.join(os.environ["SOURCE_ROOT"], "contrib", "grafana", "ingestd-dashboard.json")))
+    names = {_re.sub(r"_(bucket|sum|count)$", "", m) for p_ in dash["panels"] for t in p_["targets"]
+             for m in _re.findall(r"\b(?:ingestd|process)_[a-z_]+", t["expr"])}
+    missing = [nm for nm in sorted(names) if f"# TYPE {nm} " not in body]
+    check(not missing, f"dashboard metrics missing from /metrics: {missing}")
     st, rz = http_get(port, "/readyz")
     expect_eq(st, 200, f"/readyz ({rz.strip()})")
     expect_eq(http_get(port, "/healthz")[0], 200, "/healthz")
