@@ -69,6 +69,10 @@ static rd_kafka_conf_t *build(const struct config *cfg, enum kafka_role role, bo
         char client_id[300];
         snprintf(client_id, sizeof(client_id), "ingestd-%s", config_get_string(cfg, "ingestd", "instance"));
         rd_kafka_conf_set(conf, "client.id", client_id, err, sizeof(err));
+        /* Static membership: a restart within session.timeout.ms keeps the
+         * instance's partitions instead of rebalancing the group. */
+        if (role == KAFKA_CONSUMER && config_get_bool(cfg, "ingestd", "static_membership"))
+                rd_kafka_conf_set(conf, "group.instance.id", client_id, err, sizeof(err));
 
         const char *own = role == KAFKA_CONSUMER ? "kafka.consumer" : "kafka.producer";
         /* Role defaults, then [kafka], then what was set for the role: so that

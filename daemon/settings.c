@@ -17,6 +17,8 @@ static const struct config_key daemon_keys[] = {
           "Delivery semantics: at-least-once (idempotent producer; an input offset is committed only after its output is acknowledged).",
           .choices = "at-least-once" },
 
+        { "ingestd", "static_membership", CONFIG_BOOL, "false",
+          "Join the group with group.instance.id = ingestd-<instance>, so that a quick restart (an upgrade) does not move partitions; a crashed instance then holds them until session.timeout.ms." },
         { "ingestd", "log_rate_limit_burst", CONFIG_INT, "20",
           "Messages of one kind (same error code or same text) logged per interval before the rest are counted and summarized.",
           .min = 1, .max = 1000000 },
