@@ -12,9 +12,9 @@ cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(gcc meson ninja-build pkg-config
                 librdkafka-dev libjansson-dev libsystemd-dev libinih-dev
-                libutf8proc-dev libxxhash-dev kcat python3)
+                libutf8proc-dev libxxhash-dev libmicrohttpd-dev kcat python3)
 TEST_PACKAGES=(libcmocka-dev python3-jsonschema openjdk-17-jre-headless maven
-               systemd procps)
+               systemd man-db procps iproute2 curl)
 
 want=("${BUILD_PACKAGES[@]}")
 if [[ "${1:-}" == "--tests" ]]; then
