@@ -7,28 +7,39 @@
 
 #include "log.h"
 
-/* Properties that at-least-once delivery depends on. */
+/* Properties that the delivery guarantees depend on; `mode` 0: both modes,
+ * 1: at-least-once only, 2: exactly-once only. */
 static const struct {
         enum kafka_role role;
+        int mode;
         const char *name, *value;
 } required[] = {
-        { KAFKA_CONSUMER, "enable.auto.offset.store", "false" },
-        { KAFKA_CONSUMER, "partition.assignment.strategy", "cooperative-sticky" },
-        { KAFKA_PRODUCER, "enable.idempotence", "true" },
+        { KAFKA_CONSUMER, 0, "enable.auto.offset.store", "false" },
+        { KAFKA_CONSUMER, 0, "partition.assignment.strategy", "cooperative-sticky" },
+        { KAFKA_PRODUCER, 0, "enable.idempotence", "true" },
+        /* Offsets go with the transaction, not through the consumer. */
+        { KAFKA_CONSUMER, 2, "enable.auto.commit", "false" },
+        /* Input from transactional producers counts only once committed. */
+        { KAFKA_CONSUMER, 2, "isolation.level", "read_committed" },
 };
+
+static bool applies(size_t i, enum kafka_role role, bool exactly_once) {
+        return required[i].role == role && (required[i].mode == 0 || required[i].mode == (exactly_once ? 2 : 1));
+}
 
 struct apply_ctx {
         rd_kafka_conf_t *conf;
         enum kafka_role role;
+        bool exactly_once;
         const char *section;
         bool defaults_only;    /* pass 1: declared defaults; pass 2: what was set */
         bool failed;
         bool quiet;
 };
 
-static bool is_required(enum kafka_role role, const char *name, const char **ret_value) {
+static bool is_required(enum kafka_role role, bool exactly_once, const char *name, const char **ret_value) {
         for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-                if (required[i].role == role && strcmp(required[i].name, name) == 0) {
+                if (applies(i, role, exactly_once) && strcmp(required[i].name, name) == 0) {
                         *ret_value = required[i].value;
                         return true;
                 }
@@ -41,7 +52,7 @@ static void apply(const char *name, const char *value, const char *origin, void 
         if (ctx->defaults_only != is_default)
                 return;
         const char *req;
-        if (is_required(ctx->role, name, &req) && strcmp(req, value) != 0) {
+        if (is_required(ctx->role, ctx->exactly_once, name, &req) && strcmp(req, value) != 0) {
                 if (!ctx->quiet)
                         log_error("%s: %s.%s = %s: ingestd needs %s here for its delivery guarantee", origin,
                                   ctx->section, name, value, req);
@@ -56,12 +67,21 @@ static void apply(const char *name, const char *value, const char *origin, void 
         }
 }
 
-static rd_kafka_conf_t *build(const struct config *cfg, enum kafka_role role, bool quiet) {
+static rd_kafka_conf_t *build(const struct config *cfg, enum kafka_role role, bool exactly_once, bool quiet) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char err[512];
         for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-                if (required[i].role == role)
+                if (applies(i, role, exactly_once))
                         rd_kafka_conf_set(conf, required[i].name, required[i].value, err, sizeof(err));
+        if (role == KAFKA_PRODUCER && exactly_once) {
+                char txn_id[300];
+                const char *configured = config_get_string(cfg, "delivery", "transactional_id");
+                if (*configured)
+                        snprintf(txn_id, sizeof(txn_id), "%s", configured);
+                else
+                        snprintf(txn_id, sizeof(txn_id), "ingestd-%s", config_get_string(cfg, "ingestd", "instance"));
+                rd_kafka_conf_set(conf, "transactional.id", txn_id, err, sizeof(err));
+        }
         if (role == KAFKA_PRODUCER) {
                 /* acks=all comes with idempotence; keep batches small in time. */
                 rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err));
@@ -77,7 +97,7 @@ static rd_kafka_conf_t *build(const struct config *cfg, enum kafka_role role, bo
         const char *own = role == KAFKA_CONSUMER ? "kafka.consumer" : "kafka.producer";
         /* Role defaults, then [kafka], then what was set for the role: so that
          * `[kafka] group.id = x` beats the built-in consumer default. */
-        struct apply_ctx ctx = { .conf = conf, .role = role, .quiet = quiet };
+        struct apply_ctx ctx = { .conf = conf, .role = role, .exactly_once = exactly_once, .quiet = quiet };
         ctx.section = own;
         ctx.defaults_only = true;
         config_foreach_passthrough(cfg, own, apply, &ctx);
@@ -94,14 +114,15 @@ static rd_kafka_conf_t *build(const struct config *cfg, enum kafka_role role, bo
         return conf;
 }
 
-rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, enum kafka_role role) {
-        return build(cfg, role, false);
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, enum kafka_role role, bool exactly_once) {
+        return build(cfg, role, exactly_once, false);
 }
 
 int kafka_conf_check(const struct config *cfg) {
         int r = 0;
         for (int role = KAFKA_CONSUMER; role <= KAFKA_PRODUCER; role++) {
-                rd_kafka_conf_t *conf = build(cfg, (enum kafka_role)role, false);
+                bool eos = strcmp(config_get_string(cfg, "ingestd", "delivery"), "exactly-once") == 0;
+                rd_kafka_conf_t *conf = build(cfg, (enum kafka_role)role, eos, false);
                 if (!conf)
                         r = -EINVAL;
                 else

@@ -5,13 +5,17 @@
 #pragma once
 
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 
 #include "config/config.h"
 
 enum kafka_role { KAFKA_CONSUMER, KAFKA_PRODUCER };
 
-/* Returns a new conf, or NULL after logging which key librdkafka refused. */
-rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, enum kafka_role role);
+/* Returns a new conf, or NULL after logging which key librdkafka refused.
+ * With exactly_once, the producer is transactional (transactional.id from
+ * delivery.transactional_id, else "ingestd-<instance>") and the consumer
+ * reads committed records and leaves offset commits to the transactions. */
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, enum kafka_role role, bool exactly_once);
 
 /* Checks every passthrough key against librdkafka (for check-config);
  * returns 0 or -EINVAL after printing each problem to stderr. */

@@ -47,6 +47,7 @@ struct label_table {
 
 struct metrics {
         _Atomic uint64_t consumed, published, dropped, dead_lettered, duplicates, rebalances;
+        _Atomic uint64_t txn_committed, txn_aborted;
         _Atomic int64_t assigned, in_flight, producer_queue, brokers_up, heartbeat_ms;
         _Atomic bool subscribed;
         size_t n_stages;
@@ -97,6 +98,12 @@ void metrics_consumed(struct metrics *m) { m->consumed++; }
 void metrics_published(struct metrics *m) { m->published++; }
 void metrics_dropped(struct metrics *m) { m->dropped++; }
 void metrics_rebalance(struct metrics *m) { m->rebalances++; }
+void metrics_transaction(struct metrics *m, bool committed) {
+        if (committed)
+                m->txn_committed++;
+        else
+                m->txn_aborted++;
+}
 void metrics_set_assigned(struct metrics *m, int64_t n) { m->assigned = n; }
 void metrics_set_in_flight(struct metrics *m, int64_t n) { m->in_flight = n; }
 void metrics_set_producer_queue(struct metrics *m, int64_t n) { m->producer_queue = n; }
@@ -338,6 +345,10 @@ char *metrics_render(struct metrics *m, size_t *ret_len) {
                 m->dropped);
         counter(f, "ingestd_rebalances_total", "Consumer group rebalances (assignments and revocations).",
                 m->rebalances);
+        counter(f, "ingestd_transactions_committed_total", "Transactions committed (exactly-once mode).",
+                m->txn_committed);
+        counter(f, "ingestd_transactions_aborted_total",
+                "Transactions aborted and their input processed again (exactly-once mode).", m->txn_aborted);
 
         pthread_mutex_lock(&m->lock);
         fputs("# HELP ingestd_dead_lettered_total Messages sent to the dead-letter topic, by reason and stage.\n"

@@ -24,6 +24,7 @@ void metrics_dead_lettered(struct metrics *m, const char *reason, const char *st
 void metrics_duplicate(struct metrics *m, const char *kind);
 void metrics_language(struct metrics *m, const char *code);
 void metrics_rebalance(struct metrics *m);
+void metrics_transaction(struct metrics *m, bool committed);
 void metrics_stage_seconds(struct metrics *m, size_t stage, double seconds);
 void metrics_end_to_end_seconds(struct metrics *m, double seconds);
 

@@ -14,8 +14,8 @@ static const struct config_key daemon_keys[] = {
         { "ingestd", "log_level", CONFIG_ENUM, "info", "Least severe level that is logged.",
           .choices = "debug|info|notice|warning|error" },
         { "ingestd", "delivery", CONFIG_ENUM, "at-least-once",
-          "Delivery semantics: at-least-once (idempotent producer; an input offset is committed only after its output is acknowledged).",
-          .choices = "at-least-once" },
+          "Delivery semantics. at-least-once: idempotent producer; an input offset is committed only after its record is acknowledged (a crash replays). exactly-once: records and offsets in Kafka transactions (read the output with isolation.level=read_committed).",
+          .choices = "at-least-once|exactly-once" },
 
         { "ingestd", "static_membership", CONFIG_BOOL, "false",
           "Join the group with group.instance.id = ingestd-<instance>, so that a quick restart (an upgrade) does not move partitions; a crashed instance then holds them until session.timeout.ms." },
@@ -24,6 +24,14 @@ static const struct config_key daemon_keys[] = {
           .min = 1, .max = 1000000 },
         { "ingestd", "log_rate_limit_interval_ms", CONFIG_INT, "10000", "The rate limit's interval.",
           .min = 100, .max = 86400000 },
+
+        { "delivery", "commit_every_records", CONFIG_INT, "1000",
+          "exactly-once: commit the transaction after this many input messages…", .min = 1, .max = 1000000 },
+        { "delivery", "commit_every_ms", CONFIG_INT, "1000",
+          "…or after this many milliseconds, whichever comes first (the latency a read_committed consumer sees).",
+          .min = 10, .max = 600000 },
+        { "delivery", "transactional_id", CONFIG_STRING, "",
+          "exactly-once: the producer's transactional.id; empty means ingestd-<instance>. Must be stable per instance and distinct between instances." },
 
         { "topics", "input", CONFIG_STRING, "articles.raw", "Topics to consume raw articles from (comma-separated)." },
         { "topics", "output", CONFIG_STRING, "articles.enriched", "Topic the enriched records are published to, keyed by article id." },
