@@ -6,6 +6,11 @@
  *   ktopic -b BOOTSTRAP delete TOPIC [TOPIC ...]
  *   ktopic -b BOOTSTRAP produce TOPIC KEY FILE
  *   ktopic -b BOOTSTRAP offsets TOPIC
+ *   ktopic -b BOOTSTRAP lag GROUP TOPIC
+ *
+ * lag prints how many records of TOPIC the consumer group GROUP has not
+ * committed yet (high watermark minus committed offset, summed over the
+ * partitions; a partition without a commit counts from its low watermark).
  *
  * offsets prints the sum over the topic's partitions of high minus low
  * watermark: the number of records, fast, for waiting on progress (with
@@ -46,8 +51,9 @@ static __attribute__((noreturn)) void usage(void)
 		"usage: %s -b BOOTSTRAP create TOPIC PARTITIONS [TOPIC PARTITIONS ...]\n"
 		"       %s -b BOOTSTRAP delete TOPIC [TOPIC ...]\n"
 		"       %s -b BOOTSTRAP produce TOPIC KEY FILE\n"
-		"       %s -b BOOTSTRAP offsets TOPIC\n",
-		prog, prog, prog, prog);
+		"       %s -b BOOTSTRAP offsets TOPIC\n"
+		"       %s -b BOOTSTRAP lag GROUP TOPIC\n",
+		prog, prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -299,6 +305,56 @@ out:
 	return rc;
 }
 
+static int print_lag(const char *bootstrap, const char *group, const char *topic)
+{
+	char errstr[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		fprintf(stderr, "%s: %s\n", prog, errstr);
+		rd_kafka_conf_destroy(conf);
+		return 1;
+	}
+	/* A consumer that never subscribes: it only reads the group's commits. */
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+	if (!rk) {
+		fprintf(stderr, "%s: rd_kafka_new: %s\n", prog, errstr);
+		return 1;
+	}
+	int rc = 1, nparts = 0;
+	rd_kafka_topic_partition_list_t *l = NULL;
+	if (topic_state(rk, topic, &nparts, 10000) != 1 || nparts <= 0) {
+		fprintf(stderr, "%s: topic %s not found\n", prog, topic);
+		goto out;
+	}
+	l = rd_kafka_topic_partition_list_new(nparts);
+	for (int p = 0; p < nparts; p++)
+		rd_kafka_topic_partition_list_add(l, topic, p);
+	rd_kafka_resp_err_t err = rd_kafka_committed(rk, l, 10000);
+	if (err) {
+		fprintf(stderr, "%s: committed offsets of %s: %s\n", prog, group, rd_kafka_err2str(err));
+		goto out;
+	}
+	int64_t lag = 0;
+	for (int p = 0; p < nparts; p++) {
+		int64_t lo, hi;
+		err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000);
+		if (err) {
+			fprintf(stderr, "%s: %s [%d]: %s\n", prog, topic, p, rd_kafka_err2str(err));
+			goto out;
+		}
+		int64_t c = l->elems[p].offset >= 0 ? l->elems[p].offset : lo;
+		lag += hi > c ? hi - c : 0;
+	}
+	printf("%" PRId64 "\n", lag);
+	rc = 0;
+out:
+	if (l)
+		rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *bootstrap = NULL;
@@ -323,6 +379,11 @@ int main(int argc, char **argv)
 	if (!bootstrap || optind >= argc)
 		usage();
 
+	if (!strcmp(argv[optind], "lag")) {
+		if (argc - optind != 3)
+			usage();
+		return print_lag(bootstrap, argv[optind + 1], argv[optind + 2]);
+	}
 	if (!strcmp(argv[optind], "offsets")) {
 		if (argc - optind != 2)
 			usage();
