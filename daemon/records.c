@@ -59,6 +59,8 @@ static void publish(struct run *r, const rd_kafka_message_t *m, struct article *
                 records_produce(r, r->output_topic, a->id, strlen(a->id), a->json, a->json_len, hdrs, token);
         if (!err) {
                 metrics_published(r->metrics);
+                if (a->language.code)
+                        metrics_language(r->metrics, a->language.code);
                 if (a->source.timestamp_ms > 0) {
                         struct timespec ts;
                         clock_gettime(CLOCK_REALTIME, &ts);

@@ -1,10 +1,11 @@
 /* The article record that the stages share.
  *
  * An article is filled in stage by stage: parse sets the fields it finds in
- * the message, normalize rewrites the text fields in place, counts adds the
- * figures, emit renders the JSON. All strings are NUL-terminated UTF-8 (after
- * normalize) and live in the article's arena; a NULL field is absent and is
- * left out of the output.
+ * the message, normalize rewrites the text fields in place, language names
+ * the body's language, counts adds the figures, emit renders the JSON. All
+ * strings are NUL-terminated UTF-8 (after normalize) and live in the
+ * article's arena (or are static, where marked); a NULL field is absent and
+ * is left out of the output.
  *
  * The raw message and its Kafka key and headers belong to the caller and must
  * stay valid until the article is done. */
@@ -18,6 +19,7 @@
 
 #define ARTICLE_MAX_STAGES 16
 #define ARTICLE_MAX_AUTHORS 32
+#define ARTICLE_LANGUAGE_ALTERNATIVES 3
 
 enum article_format {
         ARTICLE_FORMAT_UNKNOWN = 0,
@@ -42,6 +44,32 @@ struct article_counts {
         uint32_t sentences;
         uint32_t paragraphs;
         uint32_t reading_time_seconds;
+};
+
+/* A language and its share of the text. */
+struct article_language_share {
+        const char *code;                /* ISO 639-1, else ISO 639-3; static */
+        uint8_t percent;                 /* 0-100 */
+};
+
+enum article_language_hint {
+        ARTICLE_LANGUAGE_HINT_NONE = 0,  /* no hint, or nothing detected to compare */
+        ARTICLE_LANGUAGE_HINT_AGREES,    /* the input's language is the detected one */
+        ARTICLE_LANGUAGE_HINT_DISAGREES,
+};
+
+/* The language stage's verdict on the body. code is NULL until the stage has
+ * run; "und" (undetermined) when the text is too short or has no letters,
+ * with reliable false and confidence 0. */
+struct article_language {
+        const char *code;                /* ISO 639-1, else ISO 639-3, or "und"; static */
+        const char *name;                /* English name; static */
+        double confidence;               /* 0-1 */
+        bool reliable;
+        bool sampled;                    /* detected on a sample of a long body */
+        struct article_language_share alternatives[ARTICLE_LANGUAGE_ALTERNATIVES];
+        size_t n_alternatives;           /* other languages in the text, largest share first */
+        enum article_language_hint hint;
 };
 
 struct article {
@@ -70,6 +98,9 @@ struct article {
         /* normalize */
         uint32_t utf8_replacements;      /* invalid sequences replaced by U+FFFD */
         bool transcoded;                 /* decoded from a legacy 8-bit encoding */
+
+        /* language */
+        struct article_language language;
 
         /* counts */
         struct article_counts counts;

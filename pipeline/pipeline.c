@@ -9,6 +9,7 @@
 static const struct stage *const stage_list[] = {
         &stage_parse,
         &stage_normalize,
+        &stage_language,
         &stage_counts,
         &stage_emit,
 };

@@ -30,5 +30,6 @@ struct stage {
 
 extern const struct stage stage_parse;
 extern const struct stage stage_normalize;
+extern const struct stage stage_language;
 extern const struct stage stage_counts;
 extern const struct stage stage_emit;

@@ -92,6 +92,33 @@ static json_t *source_object(const struct article *a) {
         return src;
 }
 
+/* The language stage's verdict; NULL when the stage did not run. */
+static json_t *language_object(const struct article *a) {
+        const struct article_language *l = &a->language;
+        if (!l->code)
+                return NULL;
+        json_t *obj = json_object();
+        if (!obj)
+                return NULL;
+        set_str(obj, "code", l->code);
+        set_str(obj, "name", l->name);
+        json_object_set_new_nocheck(obj, "confidence", json_real(l->confidence));
+        json_object_set_new_nocheck(obj, "reliable", json_boolean(l->reliable));
+        json_t *alts = json_array();
+        for (size_t i = 0; i < l->n_alternatives; i++) {
+                json_t *alt = json_object();
+                set_str(alt, "code", l->alternatives[i].code);
+                json_object_set_new_nocheck(alt, "percent", json_integer(l->alternatives[i].percent));
+                json_array_append_new(alts, alt);
+        }
+        json_object_set_new_nocheck(obj, "alternatives", alts);
+        if (l->hint != ARTICLE_LANGUAGE_HINT_NONE)
+                json_object_set_new_nocheck(obj, "hint_agrees", json_boolean(l->hint == ARTICLE_LANGUAGE_HINT_AGREES));
+        if (l->sampled)
+                json_object_set_new_nocheck(obj, "sampled", json_true());
+        return obj;
+}
+
 static enum stage_verdict emit_process(void *state, struct article *a) {
         struct emit_state *s = state;
         json_t *rec = json_object();
@@ -115,6 +142,9 @@ static enum stage_verdict emit_process(void *state, struct article *a) {
         }
         if (a->language_hint)
                 set_str(rec, "language_hint", a->language_hint);
+        json_t *language = language_object(a);
+        if (language)
+                json_object_set_new_nocheck(rec, "language", language);
         if (s->include_body)
                 json_object_set_new_nocheck(rec, "body", json_stringn_nocheck(a->body, a->body_len));
 
@@ -146,7 +176,9 @@ static enum stage_verdict emit_process(void *state, struct article *a) {
         json_object_set_new_nocheck(ingest, "stage_micros", micros);
         json_object_set_new_nocheck(rec, "ingest", ingest);
 
-        char *rendered = json_dumps(rec, JSON_COMPACT);
+        /* Reals with 4 significant digits: language.confidence (hundredths)
+         * comes out as 0.99, not 0.98999999999999999. */
+        char *rendered = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(4));
         json_decref(rec);
         size_t need = rendered ? strlen(rendered) : 0;
         char *buf = rendered ? arena_strndup(a->arena, rendered, need) : NULL;

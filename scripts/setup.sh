@@ -10,9 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_PACKAGES=(gcc meson ninja-build pkg-config
+BUILD_PACKAGES=(gcc g++ meson ninja-build pkg-config
                 librdkafka-dev libjansson-dev libsystemd-dev libinih-dev
-                libutf8proc-dev libxxhash-dev libmicrohttpd-dev kcat python3)
+                libutf8proc-dev libxxhash-dev libmicrohttpd-dev libcld2-dev kcat python3)
 TEST_PACKAGES=(libcmocka-dev python3-jsonschema openjdk-17-jre-headless maven
                systemd man-db procps iproute2 curl)
 

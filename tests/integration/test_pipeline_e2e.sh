@@ -86,6 +86,11 @@ check(400 <= seed["metadata"]["word_count"] <= 440, f"seed word count {seed['met
 check(20 <= seed["metadata"]["sentence_count"] <= 28, f"seed sentences {seed['metadata']['sentence_count']}")
 expect_eq(seed["ingest"]["id_origin"], "key", "seed id from the Kafka key")
 expect_eq(seed["ingest"]["input_format"], "text", "seed input format")
+expect_eq(seed["language"]["code"], "en", "seed language")
+expect_eq(seed["language"]["name"], "English", "seed language name")
+expect_eq(seed["language"]["reliable"], True, "seed language reliable")
+check(0.9 <= seed["language"]["confidence"] <= 1, f"seed language confidence {seed['language']['confidence']}")
+check("hint_agrees" not in seed["language"], "no hint, no hint_agrees")
 
 _, fr = by_id["fr-2021-0301"]
 expect_eq(fr["title"], "Grève dans les transports parisiens", "fr title")
@@ -107,10 +112,17 @@ expect_eq(el["metadata"]["paragraph_count"], 3, "el paragraphs")
 for i in json_ids:
     expect_eq(by_id[i][0]["headers"].get("trace"), "t-json", f"{i} headers")
     expect_eq(by_id[i][1]["ingest"]["id_origin"], "field", f"{i} id origin")
+    # Detected on the body: the id's prefix; the input's language field is a hint it bears out.
+    lang = by_id[i][1]["language"]
+    expect_eq(lang["code"], i.split("-")[0], f"{i} detected language")
+    expect_eq(lang["reliable"], True, f"{i} language reliable")
+    expect_eq(by_id[i][1]["language_hint"], i.split("-")[0], f"{i} language hint kept")
+    expect_eq(lang.get("hint_agrees"), True, f"{i} hint agrees")
 
 _, lat = by_id["latin1"]
 expect_eq(lat["body"], "Le café de la gare a rouvert ses portes après des années de travaux.", "latin-1 transcoded")
 expect_eq(lat["ingest"].get("transcoded"), True, "transcoded flag")
+expect_eq(lat["language"]["code"], "fr", "latin-1 language, after transcoding")
 
 _, kl = by_id[keyless[0]]
 expect_eq(kl["ingest"]["id_origin"], "content_hash", "keyless id origin")
