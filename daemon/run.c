@@ -185,6 +185,18 @@ int run_daemon(struct config *cfg, const struct run_options *opts) {
         if (!(r.producer = kafka_client_new(&r, KAFKA_PRODUCER)) || !(r.consumer = kafka_client_new(&r, KAFKA_CONSUMER)))
                 goto out;
         rd_kafka_poll_set_consumer(r.consumer);
+        /* Learn the output topics' partitions now: librdkafka 2.0.2 would
+         * otherwise wait for its next metadata scan (up to a second) before
+         * sending the first records. */
+        const char *out_topics[] = { r.output_topic, r.deadletter_topic };
+        for (size_t i = 0; i < 2; i++) {
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(r.producer, out_topics[i], NULL);
+                const struct rd_kafka_metadata *md = NULL;
+                if (rkt && rd_kafka_metadata(r.producer, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                        rd_kafka_metadata_destroy(md);
+                if (rkt)
+                        rd_kafka_topic_destroy(rkt);
+        }
         if (r.delivery->start(&r) < 0 || group_subscribe(&r) < 0)
                 goto out;
         metrics_set_ready(r.metrics, true);
