@@ -78,6 +78,7 @@ static void abort_transaction(struct run *r, bool rewind) {
                 rd_kafka_error_destroy(error);
         }
         r->in_transaction = false;
+        dedup_index_abort(r->dedup);
         metrics_transaction(r->metrics, false);
         log_warning("transaction aborted after %llu record(s)%s", (unsigned long long)r->txn_records,
                     rewind ? "; rewinding to the committed offsets" : "");
@@ -109,6 +110,7 @@ static bool commit_transaction(struct run *r) {
                 error = rd_kafka_commit_transaction(r->producer, -1);
                 if (!error) {
                         r->in_transaction = false;
+                        dedup_index_commit(r->dedup);
                         metrics_transaction(r->metrics, true);
                         r->txn_records = 0;
                         return true;
@@ -142,6 +144,7 @@ static void *eos_begin(struct run *r, const rd_kafka_message_t *m) {
                 return NULL;
         }
         r->in_transaction = true;
+        dedup_index_begin(r->dedup);
         r->txn_started_usec = notify_now_usec();
         r->txn_records = 1;
         return NULL;

@@ -52,6 +52,8 @@ struct embedded_broker *embedded_broker_start(struct config *cfg) {
         create_topics(b, config_get_string(cfg, "topics", "input"), partitions);
         create_topics(b, config_get_string(cfg, "topics", "output"), partitions);
         create_topics(b, config_get_string(cfg, "topics", "deadletter"), partitions);
+        create_topics(b, config_get_string(cfg, "topics", "fingerprints"), partitions);
+        create_topics(b, config_get_string(cfg, "dedup", "duplicates_topic"), partitions);
 
         const char *bootstraps = rd_kafka_mock_cluster_bootstraps(b->cluster);
         config_set(cfg, "kafka", "bootstrap.servers", bootstraps, "embedded broker", NULL);

@@ -133,3 +133,28 @@ int kafka_conf_check(const struct config *cfg) {
         }
         return r;
 }
+
+rd_kafka_conf_t *kafka_conf_new_reader(const struct config *cfg, const char *purpose) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        struct apply_ctx ctx = { .conf = conf, .role = KAFKA_CONSUMER, .section = "kafka" };
+        ctx.defaults_only = true;
+        config_foreach_passthrough(cfg, "kafka", apply, &ctx);
+        ctx.defaults_only = false;
+        config_foreach_passthrough(cfg, "kafka", apply, &ctx);
+        if (ctx.failed) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        char err[512], id[300];
+        const char *instance = config_get_string(cfg, "ingestd", "instance");
+        snprintf(id, sizeof(id), "ingestd-%s-%s", instance, purpose);
+        rd_kafka_conf_set(conf, "client.id", id, err, sizeof(err));
+        /* A group id is needed by the consumer API, but nothing is ever
+         * committed: the reader assigns partitions itself. */
+        rd_kafka_conf_set(conf, "group.id", id, err, sizeof(err));
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, sizeof(err));
+        rd_kafka_conf_set(conf, "isolation.level", "read_committed", err, sizeof(err));
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err));
+        return conf;
+}

@@ -17,6 +17,11 @@ enum kafka_role { KAFKA_CONSUMER, KAFKA_PRODUCER };
  * reads committed records and leaves offset commits to the transactions. */
 rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, enum kafka_role role, bool exactly_once);
 
+/* A consumer that reads a topic outside the consumer group (assigning its
+ * partitions itself, never committing), read_committed, with [kafka]'s
+ * connection settings; for the fingerprints topic. */
+rd_kafka_conf_t *kafka_conf_new_reader(const struct config *cfg, const char *purpose);
+
 /* Checks every passthrough key against librdkafka (for check-config);
  * returns 0 or -EINVAL after printing each problem to stderr. */
 int kafka_conf_check(const struct config *cfg);

@@ -48,6 +48,8 @@ struct label_table {
 struct metrics {
         _Atomic uint64_t consumed, published, dropped, dead_lettered, duplicates, rebalances;
         _Atomic uint64_t txn_committed, txn_aborted;
+        _Atomic uint64_t dedup_restored, dedup_restore_micros;
+        _Atomic uint64_t dedup_entries, dedup_bytes, dedup_evicted, dedup_expired;
         _Atomic int64_t assigned, in_flight, producer_queue, brokers_up, heartbeat_ms;
         _Atomic bool subscribed;
         size_t n_stages;
@@ -98,6 +100,18 @@ void metrics_consumed(struct metrics *m) { m->consumed++; }
 void metrics_published(struct metrics *m) { m->published++; }
 void metrics_dropped(struct metrics *m) { m->dropped++; }
 void metrics_rebalance(struct metrics *m) { m->rebalances++; }
+void metrics_dedup_restored(struct metrics *m, uint64_t fingerprints, double seconds) {
+        m->dedup_restored = fingerprints;
+        m->dedup_restore_micros = (uint64_t)(seconds * 1e6);
+}
+
+void metrics_set_dedup_index(struct metrics *m, uint64_t entries, uint64_t bytes, uint64_t evicted, uint64_t expired) {
+        m->dedup_entries = entries;
+        m->dedup_bytes = bytes;
+        m->dedup_evicted = evicted;
+        m->dedup_expired = expired;
+}
+
 void metrics_transaction(struct metrics *m, bool committed) {
         if (committed)
                 m->txn_committed++;
@@ -409,6 +423,16 @@ char *metrics_render(struct metrics *m, size_t *ret_len) {
               f);
         render_histogram(f, "ingestd_end_to_end_latency_seconds", NULL, NULL, &m->e2e);
 
+        gauge(f, "ingestd_dedup_index_entries", "Articles in the dedup index (all instances' within the window).",
+              (int64_t)m->dedup_entries);
+        gauge(f, "ingestd_dedup_index_bytes", "Memory of the dedup index.", (int64_t)m->dedup_bytes);
+        counter(f, "ingestd_dedup_evicted_total", "Index entries evicted by dedup.max_memory_bytes.", m->dedup_evicted);
+        counter(f, "ingestd_dedup_expired_total", "Index entries expired by dedup.ttl.", m->dedup_expired);
+        gauge(f, "ingestd_dedup_restored_fingerprints", "Fingerprints read by the restore at start-up.",
+              (int64_t)m->dedup_restored);
+        fprintf(f, "# HELP ingestd_dedup_restore_seconds How long the restore at start-up took.\n"
+                   "# TYPE ingestd_dedup_restore_seconds gauge\ningestd_dedup_restore_seconds %.3f\n",
+                (double)m->dedup_restore_micros / 1e6);
         gauge(f, "ingestd_assigned_partitions", "Input partitions assigned to this instance.", m->assigned);
         gauge(f, "ingestd_records_in_flight", "Records produced and not yet acknowledged.", m->in_flight);
         gauge(f, "ingestd_producer_queue_messages", "Messages and requests waiting in the producer's queue.",

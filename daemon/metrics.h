@@ -25,6 +25,8 @@ void metrics_duplicate(struct metrics *m, const char *kind);
 void metrics_language(struct metrics *m, const char *code);
 void metrics_rebalance(struct metrics *m);
 void metrics_transaction(struct metrics *m, bool committed);
+void metrics_dedup_restored(struct metrics *m, uint64_t fingerprints, double seconds);
+void metrics_set_dedup_index(struct metrics *m, uint64_t entries, uint64_t bytes, uint64_t evicted, uint64_t expired);
 void metrics_stage_seconds(struct metrics *m, size_t stage, double seconds);
 void metrics_end_to_end_seconds(struct metrics *m, double seconds);
 

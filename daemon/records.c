@@ -84,6 +84,48 @@ static void publish(struct run *r, const rd_kafka_message_t *m, struct article *
         r->delivery->record_failed(r, token);
 }
 
+/* Shares the article's dedup fingerprint with the other instances. Its
+ * delivery is not tied to the input offset: a lost fingerprint only makes
+ * the other instances blind to this article, and a failed delivery is
+ * handled like any other (at-least-once stops; exactly-once aborts). */
+static void share_fingerprint(struct run *r, const struct article *a) {
+        if (!r->fingerprints_topic || !a->fingerprint)
+                return;
+        rd_kafka_resp_err_t err = records_produce(r, r->fingerprints_topic, a->id, strlen(a->id), a->fingerprint,
+                                                  a->fingerprint_len, NULL, NULL);
+        if (err) {
+                struct log_ctx ctx = { .topic = a->source.topic, .partition = a->source.partition,
+                                       .offset = a->source.offset, .article_id = a->id, .error = rd_kafka_err2name(err) };
+                log_ctx_msg(LOG_WARNING, &ctx, "cannot share the fingerprint: %s", rd_kafka_err2str(err));
+        }
+}
+
+/* A duplicate dropped by the configuration: the message itself, copied to
+ * the duplicates topic when one is set, with the verdict in its headers. */
+static void drop_duplicate(struct run *r, const rd_kafka_message_t *m, struct article *a, void *token) {
+        metrics_dropped(r->metrics);
+        if (!r->duplicates_topic) {
+                r->delivery->no_record(r, token);
+                return;
+        }
+        rd_kafka_headers_t *in = NULL;
+        rd_kafka_headers_t *hdrs = rd_kafka_message_headers(m, &in) == RD_KAFKA_RESP_ERR_NO_ERROR && in
+                                           ? rd_kafka_headers_copy(in)
+                                           : rd_kafka_headers_new(4);
+        rd_kafka_header_add(hdrs, "ingestd.dedup.status", -1,
+                            a->dedup.status == DEDUP_NEAR_DUPLICATE ? "near_duplicate" : "duplicate", -1);
+        if (a->dedup.duplicate_of)
+                rd_kafka_header_add(hdrs, "ingestd.dedup.duplicate_of", -1, a->dedup.duplicate_of, -1);
+        rd_kafka_header_add(hdrs, "ingestd.id", -1, a->id, -1);
+        rd_kafka_resp_err_t err =
+                records_produce(r, r->duplicates_topic, m->key, m->key_len, m->payload, m->len, hdrs, token);
+        if (err) {
+                rd_kafka_headers_destroy(hdrs);
+                log_error("cannot produce to %s: %s", r->duplicates_topic, rd_kafka_err2str(err));
+                r->delivery->record_failed(r, token);
+        }
+}
+
 void records_handle_message(struct run *r, const rd_kafka_message_t *m) {
         void *token = r->delivery->begin(r, m);
         if (r->fatal)
@@ -107,13 +149,16 @@ void records_handle_message(struct run *r, const rd_kafka_message_t *m) {
                 if (a.error_stage && strcmp(pipeline_stage_stats(r->pipeline, i)->name, a.error_stage) == 0)
                         break;
         }
+        if (a.has_dedup && a.dedup.status != DEDUP_UNIQUE && !a.dedup.replay)
+                metrics_duplicate(r->metrics, a.dedup.status == DEDUP_NEAR_DUPLICATE ? "near" : "exact");
+        if (verdict != STAGE_REJECT)
+                share_fingerprint(r, &a);
         switch (verdict) {
         case STAGE_CONTINUE:
                 publish(r, m, &a, token);
                 break;
         case STAGE_DROP:
-                metrics_dropped(r->metrics);
-                r->delivery->no_record(r, token);
+                drop_duplicate(r, m, &a, token);
                 break;
         case STAGE_REJECT:
                 dead_letter(r, m, &a, token);

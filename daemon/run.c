@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "embedded_broker.h"
+#include "fingerprints.h"
+#include "pipeline/dedup/dedup_config.h"
 #include "http_server.h"
 #include "kafka_conf.h"
 #include "log.h"
@@ -98,7 +100,7 @@ static void reload(struct run *r) {
         if (next && r->opts->embedded_broker)   /* the address the embedded broker got at start */
                 config_set(next, "kafka", "bootstrap.servers", config_get_string(r->cfg, "kafka", "bootstrap.servers"),
                            "embedded broker", NULL);
-        struct pipeline *p = next ? pipeline_new(next, &err) : NULL;
+        struct pipeline *p = next ? pipeline_new_env(next, &r->env, &err) : NULL;
         if (!next || !p) {
                 struct log_ctx ctx = LOG_CTX_NONE;
                 ctx.error = "config_rejected";
@@ -135,6 +137,9 @@ static void reload(struct run *r) {
 }
 
 static void send_status(struct run *r) {
+        struct dedup_stats ds;
+        dedup_index_stats(r->dedup, &ds);
+        metrics_set_dedup_index(r->metrics, ds.entries, ds.memory_bytes, ds.evicted, ds.expired);
         struct metrics_snapshot s;
         metrics_snapshot(r->metrics, &s);
         notify_status("consumed=%llu published=%llu duplicates=%llu dead_lettered=%llu lag=%lld partitions=%lld",
@@ -166,7 +171,20 @@ int run_daemon(struct config *cfg, const struct run_options *opts) {
         r.shutdown_timeout_ms = (int)config_get_int(cfg, "run", "shutdown_timeout_ms");
         r.max_in_flight = (size_t)config_get_int(cfg, "run", "max_in_flight");
 
-        r.pipeline = pipeline_new(cfg, &err);
+        struct dedup_params dedup_params;
+        if (dedup_params_from_config(cfg, &dedup_params, &err) < 0) {
+                log_error("%s", err ? err : "bad [dedup] configuration");
+                goto out;
+        }
+        r.dedup = dedup_index_new(&dedup_params);
+        if (!r.dedup)
+                goto out;
+        r.env.dedup = r.dedup;
+        const char *fp_topic = config_get_string(cfg, "topics", "fingerprints");
+        r.fingerprints_topic = *fp_topic ? fp_topic : NULL;
+        const char *dup_topic = config_get_string(cfg, "dedup", "duplicates_topic");
+        r.duplicates_topic = *dup_topic ? dup_topic : NULL;
+        r.pipeline = pipeline_new_env(cfg, &r.env, &err);
         if (!r.pipeline) {
                 log_error("%s", err ? err : "cannot build the pipeline");
                 goto out;
@@ -197,7 +215,17 @@ int run_daemon(struct config *cfg, const struct run_options *opts) {
                 if (rkt)
                         rd_kafka_topic_destroy(rkt);
         }
-        if (r.delivery->start(&r) < 0 || group_subscribe(&r) < 0)
+        if (r.delivery->start(&r) < 0)
+                goto out;
+        /* The shared dedup index is read back before the first article. */
+        if (r.fingerprints_topic) {
+                r.fingerprints = fingerprints_new(cfg, r.fingerprints_topic, r.dedup, r.metrics);
+                if (!r.fingerprints ||
+                    fingerprints_restore(r.fingerprints, dedup_params.ttl_ms,
+                                         (int)config_get_int(cfg, "run", "restore_timeout_ms")) < 0)
+                        goto out;
+        }
+        if (group_subscribe(&r) < 0)
                 goto out;
         metrics_set_ready(r.metrics, true);
         log_info("ingestd %s running: instance %s, %s, %s -> %s (dead letters to %s), brokers %s", INGESTD_VERSION,
@@ -220,6 +248,11 @@ int run_daemon(struct config *cfg, const struct run_options *opts) {
                                 pause();
                 }
                 r.delivery->tick(&r);
+                /* Other instances' fingerprints; in exactly-once mode only
+                 * between transactions, so that an abort takes back just
+                 * this instance's entries. */
+                if (r.fingerprints && !r.in_transaction)
+                        fingerprints_poll(r.fingerprints, 10000);
                 size_t in_flight = r.delivery->in_flight(&r);
                 metrics_set_in_flight(r.metrics, (int64_t)in_flight);
                 metrics_set_producer_queue(r.metrics, rd_kafka_outq_len(r.producer));
@@ -265,6 +298,8 @@ out:
         offset_tracker_free(r.tracker);
         arena_free(r.arena);
         pipeline_free(r.pipeline);
+        fingerprints_free(r.fingerprints);
+        dedup_index_free(r.dedup);
         metrics_free(r.metrics);
         embedded_broker_stop(broker);
         config_free(r.cfg);

@@ -59,6 +59,11 @@ struct run {
         rd_kafka_t *producer;
         const char *output_topic;
         const char *deadletter_topic;
+        const char *fingerprints_topic;   /* NULL: the index is not shared */
+        const char *duplicates_topic;     /* NULL: dropped duplicates are not copied */
+        struct dedup_index *dedup;        /* outlives pipeline rebuilds */
+        struct pipeline_env env;
+        struct fingerprints *fingerprints;
         const char *instance;
         int poll_timeout_ms;
         int shutdown_timeout_ms;

@@ -38,6 +38,15 @@ static const struct config_key daemon_keys[] = {
         { "topics", "deadletter", CONFIG_STRING, "articles.deadletter",
           "Topic that receives messages that cannot be processed, unchanged, with ingestd.error and ingestd.stage headers." },
 
+        { "topics", "fingerprints", CONFIG_STRING, "ingestd.fingerprints",
+          "Topic through which the instances share their dedup index (one fingerprint per article); empty keeps each instance's index to itself." },
+
+        { "run", "fingerprints_partitions", CONFIG_INT, "6",
+          "Partitions of the fingerprints topic when ingestd has to create it (with retention.ms twice dedup.ttl).",
+          .min = 1, .max = 1000 },
+        { "run", "restore_timeout_ms", CONFIG_INT, "600000",
+          "At start, the longest wait for the dedup index to be read back from the fingerprints topic before giving up (exit 1).",
+          .min = 1000, .max = 86400000 },
         { "run", "poll_timeout_ms", CONFIG_INT, "100", "Longest wait for a message before the loop does its housekeeping.",
           .min = 1, .max = 10000 },
         { "run", "shutdown_timeout_ms", CONFIG_INT, "30000",

@@ -1,8 +1,10 @@
 /* The article record that the stages share.
  *
  * An article is filled in stage by stage: parse sets the fields it finds in
- * the message, normalize rewrites the text fields in place, language names
- * the body's language, counts adds the figures, emit renders the JSON. All
+ * the message, normalize rewrites the text fields in place, clean takes
+ * boilerplate out of the body, language names the body's language, counts
+ * adds the figures, metadata the entities, quotes, dates and keywords, emit
+ * renders the JSON. All
  * strings are NUL-terminated UTF-8 (after normalize) and live in the
  * article's arena (or are static, where marked); a NULL field is absent and
  * is left out of the output.
@@ -16,6 +18,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "dedup/dedup.h"
 
 #define ARTICLE_MAX_STAGES 16
 #define ARTICLE_MAX_AUTHORS 32
@@ -72,6 +75,53 @@ struct article_language {
         enum article_language_hint hint;
 };
 
+/* What the clean stage took out of the body and repaired. */
+struct article_clean {
+        bool done;                       /* the stage ran */
+        uint32_t removed_lines;          /* boilerplate lines, repeated paragraphs' lines included */
+        uint32_t repeated_paragraphs;
+        uint32_t mojibake_repairs;       /* mis-decoded UTF-8 sequences repaired (body and title) */
+        const char *dateline;            /* the date of a "Published …" line taken out; arena */
+};
+
+/* A person, organization or place found in the body. Strings in the arena. */
+struct article_entity {
+        const char *name;
+        uint32_t count;                  /* mentions, merged */
+        const char *kind;                /* places: "country", "region", "city" or "place"; static; else NULL */
+        char country[3];                 /* places: ISO 3166-1 alpha-2, "" when unknown */
+};
+
+struct article_quote {
+        const char *text;
+        const char *speaker;             /* NULL when the text does not say */
+};
+
+struct article_date {
+        const char *text;                /* as written */
+        char value[11];                  /* YYYY, YYYY-MM or YYYY-MM-DD */
+        const char *precision;           /* "day", "month" or "year"; static */
+        bool relative;                   /* resolved against published_at ("on Thursday") */
+};
+
+/* The metadata stage's findings; arrays in the arena, in output order. */
+struct article_metadata {
+        bool done;                       /* the stage ran */
+        const char *title_origin;        /* "input" (article->title) or "text" (title below); static */
+        char *title;                     /* taken from the body when the input has none */
+        char *lead;
+        struct article_entity *people, *organizations, *locations;
+        size_t n_people, n_organizations, n_locations;
+        struct article_quote *quotes;
+        size_t n_quotes;
+        const char **cited_sources;
+        size_t n_cited_sources;
+        struct article_date *dates;
+        size_t n_dates;
+        const char **keywords, **hashtags, **urls, **emails;
+        size_t n_keywords, n_hashtags, n_urls, n_emails;
+};
+
 struct article {
         struct arena *arena;
 
@@ -87,7 +137,7 @@ struct article {
         char *url;
         char *title;
         char *published_at;              /* ISO 8601: YYYY-MM-DD, YYYY-MM or a date-time */
-        const char *published_at_origin; /* "header", "field" or "kafka_timestamp" */
+        const char *published_at_origin; /* "header", "field", "text" (metadata) or "kafka_timestamp" */
         char *publisher;                 /* the input's "source" field: the outlet */
         char *language_hint;             /* language given in the input */
         char *authors[ARTICLE_MAX_AUTHORS];
@@ -99,11 +149,17 @@ struct article {
         uint32_t utf8_replacements;      /* invalid sequences replaced by U+FFFD */
         bool transcoded;                 /* decoded from a legacy 8-bit encoding */
 
+        /* clean */
+        struct article_clean clean;
+
         /* language */
         struct article_language language;
 
         /* counts */
         struct article_counts counts;
+
+        /* metadata */
+        struct article_metadata metadata;
 
         /* rejection, set by article_reject() */
         const char *error;               /* short code, e.g. "malformed_json" */
@@ -112,6 +168,12 @@ struct article {
 
         /* timing, filled by the pipeline */
         uint32_t stage_micros[ARTICLE_MAX_STAGES];
+
+        /* dedup */
+        struct dedup_verdict dedup;      /* duplicate_of in the arena */
+        bool has_dedup;
+        uint8_t *fingerprint;            /* encoded, for the fingerprints topic; NULL when none */
+        size_t fingerprint_len;
 
         /* emit */
         char *json;

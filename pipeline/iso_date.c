@@ -33,14 +33,16 @@ static bool digits(const char *s, size_t len, size_t *pos, size_t n, int *ret) {
         return true;
 }
 
-void iso_date_from_unix_ms(int64_t ms, char out[ISO_DATE_MAX]) {
-        time_t t = (time_t)(ms / 1000);
+bool iso_date_from_unix_ms(int64_t ms, char out[ISO_DATE_MAX]) {
+        /* Whole seconds, rounded down (before 1970 too). */
+        time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0));
         struct tm tm;
-        if (!gmtime_r(&t, &tm)) {
+        if (!gmtime_r(&t, &tm) || tm.tm_year < 1000 - 1900 || tm.tm_year > 9999 - 1900) {
                 out[0] = '\0';
-                return;
+                return false;
         }
         strftime(out, ISO_DATE_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return true;
 }
 
 static enum date_precision parse_iso(const char *s, size_t len, char out[ISO_DATE_MAX]) {
@@ -105,8 +107,7 @@ static enum date_precision parse_iso(const char *s, size_t len, char out[ISO_DAT
                 return DATE_INVALID;
         struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm, .tm_sec = ss };
         time_t t = timegm(&tm) - (time_t)offset_min * 60;
-        iso_date_from_unix_ms((int64_t)t * 1000, out);
-        return DATE_TIME;
+        return iso_date_from_unix_ms((int64_t)t * 1000, out) ? DATE_TIME : DATE_INVALID;
 }
 
 enum date_precision iso_date_normalize(const char *s, size_t len, char out[ISO_DATE_MAX]) {
@@ -144,8 +145,7 @@ enum date_precision iso_date_normalize(const char *s, size_t len, char out[ISO_D
                 if (end && *end == '\0' && valid_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)) {
                         long gmtoff = tm.tm_gmtoff;
                         time_t t = timegm(&tm) - gmtoff;
-                        iso_date_from_unix_ms((int64_t)t * 1000, out);
-                        return DATE_TIME;
+                        return iso_date_from_unix_ms((int64_t)t * 1000, out) ? DATE_TIME : DATE_INVALID;
                 }
         }
         return DATE_INVALID;

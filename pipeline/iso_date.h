@@ -2,6 +2,7 @@
  * them as ISO 8601 with the precision the input had. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,7 @@ enum date_precision {
  * calendar is checked: 2021-02-30 is invalid. */
 enum date_precision iso_date_normalize(const char *s, size_t len, char out[ISO_DATE_MAX]);
 
-/* Unix time in milliseconds to YYYY-MM-DDTHH:MM:SSZ. */
-void iso_date_from_unix_ms(int64_t ms, char out[ISO_DATE_MAX]);
+/* Unix time in milliseconds to YYYY-MM-DDTHH:MM:SSZ. Returns false, with
+ * out set to "", for a time outside the years 1000-9999, which that form
+ * (and the parser above) cannot hold. */
+bool iso_date_from_unix_ms(int64_t ms, char out[ISO_DATE_MAX]);

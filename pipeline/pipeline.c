@@ -9,7 +9,10 @@
 static const struct stage *const stage_list[] = {
         &stage_parse,
         &stage_normalize,
+        &stage_clean,
+        &stage_dedup,
         &stage_language,
+        &stage_metadata,
         &stage_counts,
         &stage_emit,
 };
@@ -43,6 +46,10 @@ const struct config_key *const *pipeline_config_tables(void) {
 }
 
 struct pipeline *pipeline_new(const struct config *cfg, char **ret_error) {
+        return pipeline_new_env(cfg, NULL, ret_error);
+}
+
+struct pipeline *pipeline_new_env(const struct config *cfg, const struct pipeline_env *env, char **ret_error) {
         struct pipeline *p = calloc(1, sizeof(*p));
         if (!p) {
                 if (ret_error)
@@ -51,10 +58,11 @@ struct pipeline *pipeline_new(const struct config *cfg, char **ret_error) {
         }
         for (size_t i = 0; i < N_STAGES; i++) {
                 p->stats[i].name = stage_list[i]->name;
-                if (!stage_list[i]->init)
+                if (!stage_list[i]->init && !stage_list[i]->init_env)
                         continue;
                 char *err = NULL;
-                int r = stage_list[i]->init(cfg, &p->state[i], &err);
+                int r = stage_list[i]->init_env ? stage_list[i]->init_env(cfg, env, &p->state[i], &err)
+                                                : stage_list[i]->init(cfg, &p->state[i], &err);
                 if (r < 0) {
                         if (ret_error) {
                                 if (asprintf(ret_error, "stage %s: %s", stage_list[i]->name,

@@ -28,6 +28,8 @@ const struct config_key *const *pipeline_config_tables(void);
 /* Builds every stage from cfg. Returns NULL and a message in *ret_error
  * (malloc'd) when a stage cannot start. */
 struct pipeline *pipeline_new(const struct config *cfg, char **ret_error);
+/* The same, with state the caller owns (see struct pipeline_env). */
+struct pipeline *pipeline_new_env(const struct config *cfg, const struct pipeline_env *env, char **ret_error);
 void pipeline_free(struct pipeline *p);
 
 enum stage_verdict pipeline_process(struct pipeline *p, struct article *a);

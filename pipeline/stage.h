@@ -12,6 +12,12 @@
 #include "article.h"
 #include "config/config.h"
 
+/* State that outlives a pipeline (a reload builds a new pipeline) and that
+ * its caller owns; NULL members make the stages keep their own. */
+struct pipeline_env {
+        struct dedup_index *dedup;      /* shared with the other instances by the daemon */
+};
+
 enum stage_verdict {
         STAGE_CONTINUE = 0,
         STAGE_DROP,      /* accepted but not published (e.g. a duplicate, by config) */
@@ -24,12 +30,18 @@ struct stage {
         /* Returns 0 and the stage's state in *ret_state, or a negative errno
          * with a message in *ret_error (malloc'd). */
         int (*init)(const struct config *cfg, void **ret_state, char **ret_error);
+        /* Instead of init, for a stage that uses state its caller owns. */
+        int (*init_env)(const struct config *cfg, const struct pipeline_env *env, void **ret_state,
+                        char **ret_error);
         enum stage_verdict (*process)(void *state, struct article *a);
         void (*fini)(void *state);
 };
 
 extern const struct stage stage_parse;
 extern const struct stage stage_normalize;
+extern const struct stage stage_clean;
+extern const struct stage stage_dedup;
 extern const struct stage stage_language;
 extern const struct stage stage_counts;
+extern const struct stage stage_metadata;
 extern const struct stage stage_emit;

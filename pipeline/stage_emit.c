@@ -92,6 +92,86 @@ static json_t *source_object(const struct article *a) {
         return src;
 }
 
+/* The dedup stage's verdict; NULL when the stage did not run. */
+static json_t *dedup_object(const struct article *a) {
+        if (!a->has_dedup)
+                return NULL;
+        static const char *const names[] = { [DEDUP_UNIQUE] = "unique", [DEDUP_DUPLICATE] = "duplicate",
+                                             [DEDUP_NEAR_DUPLICATE] = "near_duplicate" };
+        json_t *d = json_object();
+        set_str(d, "status", names[a->dedup.status]);
+        set_str(d, "content_hash", a->dedup.content_hash);
+        set_str(d, "duplicate_of", a->dedup.duplicate_of);
+        if (a->dedup.status != DEDUP_UNIQUE)
+                json_object_set_new_nocheck(d, "similarity", json_real(a->dedup.similarity));
+        if (a->dedup.replay)
+                json_object_set_new_nocheck(d, "replay", json_true());
+        return d;
+}
+
+static json_t *string_array(const char *const *items, size_t n) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(arr, json_stringn_nocheck(items[i], strlen(items[i])));
+        return arr;
+}
+
+static json_t *entity_array(const struct article_entity *e, size_t n) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+                json_t *o = json_object();
+                set_str(o, "name", e[i].name);
+                json_object_set_new_nocheck(o, "count", json_integer(e[i].count));
+                set_str(o, "kind", e[i].kind);
+                if (e[i].kind && e[i].country[0])
+                        set_str(o, "country", e[i].country);
+                json_array_append_new(arr, o);
+        }
+        return arr;
+}
+
+/* The clean and metadata stages' findings, into the record's metadata. */
+static void metadata_fields(json_t *meta, const struct article *a) {
+        const struct article_clean *c = &a->clean;
+        if (c->done) {
+                json_object_set_new_nocheck(meta, "removed_lines", json_integer(c->removed_lines));
+                if (c->repeated_paragraphs)
+                        json_object_set_new_nocheck(meta, "repeated_paragraphs", json_integer(c->repeated_paragraphs));
+                if (c->mojibake_repairs)
+                        json_object_set_new_nocheck(meta, "mojibake_repairs", json_integer(c->mojibake_repairs));
+        }
+        const struct article_metadata *m = &a->metadata;
+        if (!m->done)
+                return;
+        json_object_set_new_nocheck(meta, "people", entity_array(m->people, m->n_people));
+        json_object_set_new_nocheck(meta, "organizations", entity_array(m->organizations, m->n_organizations));
+        json_object_set_new_nocheck(meta, "locations", entity_array(m->locations, m->n_locations));
+        json_t *quotes = json_array();
+        for (size_t i = 0; i < m->n_quotes; i++) {
+                json_t *q = json_object();
+                set_str(q, "text", m->quotes[i].text);
+                set_str(q, "speaker", m->quotes[i].speaker);
+                json_array_append_new(quotes, q);
+        }
+        json_object_set_new_nocheck(meta, "quotes", quotes);
+        json_object_set_new_nocheck(meta, "cited_sources", string_array(m->cited_sources, m->n_cited_sources));
+        json_t *dates = json_array();
+        for (size_t i = 0; i < m->n_dates; i++) {
+                json_t *d = json_object();
+                set_str(d, "text", m->dates[i].text);
+                set_str(d, "date", m->dates[i].value);
+                set_str(d, "precision", m->dates[i].precision);
+                if (m->dates[i].relative)
+                        json_object_set_new_nocheck(d, "relative", json_true());
+                json_array_append_new(dates, d);
+        }
+        json_object_set_new_nocheck(meta, "dates_mentioned", dates);
+        json_object_set_new_nocheck(meta, "keywords", string_array(m->keywords, m->n_keywords));
+        json_object_set_new_nocheck(meta, "hashtags", string_array(m->hashtags, m->n_hashtags));
+        json_object_set_new_nocheck(meta, "urls", string_array(m->urls, m->n_urls));
+        json_object_set_new_nocheck(meta, "emails", string_array(m->emails, m->n_emails));
+}
+
 /* The language stage's verdict; NULL when the stage did not run. */
 static json_t *language_object(const struct article *a) {
         const struct article_language *l = &a->language;
@@ -129,7 +209,10 @@ static enum stage_verdict emit_process(void *state, struct article *a) {
         set_str(rec, "id", a->id);
         json_object_set_new_nocheck(rec, "source", source_object(a));
         set_str(rec, "url", a->url);
-        set_str(rec, "title", a->title);
+        set_str(rec, "title", a->title ? a->title : a->metadata.title);
+        if (a->title || a->metadata.title)
+                set_str(rec, "title_origin", a->title ? "input" : a->metadata.title_origin);
+        set_str(rec, "lead", a->metadata.lead);
         set_str(rec, "published_at", a->published_at);
         if (a->published_at)
                 set_str(rec, "published_at_origin", a->published_at_origin);
@@ -145,6 +228,9 @@ static enum stage_verdict emit_process(void *state, struct article *a) {
         json_t *language = language_object(a);
         if (language)
                 json_object_set_new_nocheck(rec, "language", language);
+        json_t *dedup = dedup_object(a);
+        if (dedup)
+                json_object_set_new_nocheck(rec, "dedup", dedup);
         if (s->include_body)
                 json_object_set_new_nocheck(rec, "body", json_stringn_nocheck(a->body, a->body_len));
 
@@ -153,6 +239,7 @@ static enum stage_verdict emit_process(void *state, struct article *a) {
         json_object_set_new_nocheck(meta, "sentence_count", json_integer(a->counts.sentences));
         json_object_set_new_nocheck(meta, "paragraph_count", json_integer(a->counts.paragraphs));
         json_object_set_new_nocheck(meta, "reading_time_seconds", json_integer(a->counts.reading_time_seconds));
+        metadata_fields(meta, a);
         json_object_set_new_nocheck(rec, "metadata", meta);
 
         json_t *ingest = json_object();

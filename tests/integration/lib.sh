@@ -60,7 +60,7 @@ create_topic() { "$KTOPIC" -b "$KAFKA_BOOTSTRAP" create "$1" "$2" >/dev/null; }
 start_ingestd() {
         local name=$1
         shift
-        "$INGESTD" run -o "kafka.bootstrap.servers=$KAFKA_BOOTSTRAP" -o "ingestd.instance=$name" -o http.listen=127.0.0.1:0 \
+        "$INGESTD" run -o "kafka.bootstrap.servers=$KAFKA_BOOTSTRAP" -o "ingestd.instance=$name" -o http.listen=127.0.0.1:0 -o "topics.fingerprints=fp-$RUN_ID" \
                 -o run.shutdown_timeout_ms=10000 "$@" >>"$WORK/ingestd-$name.log" 2>&1 &
         local pid=$!
         echo "$pid" >"$WORK/$name.pid"

@@ -91,6 +91,22 @@ expect_eq(seed["language"]["name"], "English", "seed language name")
 expect_eq(seed["language"]["reliable"], True, "seed language reliable")
 check(0.9 <= seed["language"]["confidence"] <= 1, f"seed language confidence {seed['language']['confidence']}")
 check("hint_agrees" not in seed["language"], "no hint, no hint_agrees")
+sm = seed["metadata"]
+names = lambda k, m=sm: [e["name"] for e in m[k]]
+for p in ("Alexei Navalny", "Leonid Volkov", "Vladimir Putin"):
+    check(p in names("people"), f"seed person {p}: {names('people')}")
+expect_eq(len(sm["people"]), 3, "seed people merged (Navalny, Navalnyi, Navalny's … one person)")
+for l in ("Russia", "Germany", "Berlin", "Siberia", "Lithuania"):
+    check(l in names("locations"), f"seed location {l}: {names('locations')}")
+expect_eq(sm["cited_sources"], ["Reuters"], "seed cited sources")
+expect_eq(sorted(q.get("speaker") for q in sm["quotes"]), ["Leonid Volkov", "Vladimir Putin"], "seed quote speakers")
+dates = {d["date"]: d for d in sm["dates_mentioned"]}
+check("2021-02-14" in dates and "2021-02-11" in dates, f"seed dates {sorted(dates)}")
+expect_eq(dates.get("2021-02-11", {}).get("text"), "Thursday", "on Thursday is 2021-02-11")
+expect_eq(sm["removed_lines"], 0, "nothing removed from the seed")
+expect_eq(seed["title_origin"], "text", "seed title from the first sentence")
+check(seed["lead"].startswith("Street demonstrations"), "seed lead")
+check(0 < len(sm["keywords"]) <= 10, "seed keywords")
 
 _, fr = by_id["fr-2021-0301"]
 expect_eq(fr["title"], "Grève dans les transports parisiens", "fr title")
@@ -109,6 +125,21 @@ check(25 <= ru["metadata"]["word_count"] <= 40, f"ru word count {ru['metadata'][
 expect_eq(ru["metadata"]["sentence_count"], 4, "ru sentences")
 _, el = by_id["el-2021-0306"]
 expect_eq(el["metadata"]["paragraph_count"], 3, "el paragraphs")
+want_meta = {   # id: (a person, the quote's speaker, the cited source)
+    "fr-2021-0301": ("Jean Dupont", "Jean Dupont", "AFP"),
+    "de-2021-0302": ("Henriette Reker", "Henriette Reker", "dpa"),
+    "es-2021-0303": ("Carlos Ruiz", "Carlos Ruiz", "EFE"),
+    "ru-2021-0304": ("Анатолий Локоть", "Анатолий Локоть", "TASS"),
+}
+for i, (person, speaker, source) in want_meta.items():
+    m = by_id[i][1]["metadata"]
+    check(person in [e["name"] for e in m["people"]], f"{i} person {person}: {m['people']}")
+    expect_eq([q.get("speaker") for q in m["quotes"]], [speaker], f"{i} quote speaker")
+    expect_eq(m["cited_sources"], [source], f"{i} cited source")
+    expect_eq(by_id[i][1]["title_origin"], "input", f"{i} title from the input")
+expect_eq([e["name"] for e in fr["metadata"]["locations"]], ["Paris"], "fr locations")
+check("Köln" in [e["name"] for e in de["metadata"]["locations"]], "de location Köln")
+expect_eq([d["date"] for d in de["metadata"]["dates_mentioned"]], ["2021-03-02"], "de: am Dienstag is the publication day")
 for i in json_ids:
     expect_eq(by_id[i][0]["headers"].get("trace"), "t-json", f"{i} headers")
     expect_eq(by_id[i][1]["ingest"]["id_origin"], "field", f"{i} id origin")

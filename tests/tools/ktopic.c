@@ -2,9 +2,9 @@
  * ktopic — create or delete Kafka topics through librdkafka's Admin API.
  * Test helper for ingestd; not part of the daemon.
  *
- *   ktopic -b BOOTSTRAP create TOPIC PARTITIONS [TOPIC PARTITIONS ...]
+ *   ktopic -b BOOTSTRAP create [--config KEY=VALUE ...] TOPIC PARTITIONS [TOPIC PARTITIONS ...]
  *   ktopic -b BOOTSTRAP delete TOPIC [TOPIC ...]
- *   ktopic -b BOOTSTRAP produce TOPIC KEY FILE
+ *   ktopic -b BOOTSTRAP produce TOPIC KEY FILE [KEY FILE ...]
  *   ktopic -b BOOTSTRAP offsets TOPIC
  *   ktopic -b BOOTSTRAP lag GROUP TOPIC
  *
@@ -17,9 +17,14 @@
  * transactions it also counts commit markers and aborted records, so exact
  * checks read the topic with kcat instead).
  *
- * produce sends the bytes of FILE, exactly, as one message (an empty file
- * gives an empty message, which kcat cannot send) and waits for the broker's
- * acknowledgement. KEY "-" means no key.
+ * create's --config sets a topic configuration property (for example
+ * max.message.bytes=20000000) on every topic it creates.
+ *
+ * produce sends the bytes of each FILE, exactly, as one message (an empty
+ * file gives an empty message, which kcat cannot send), in order, each
+ * after the broker acknowledged the one before. KEY "-" means no key;
+ * "@PATH" means the bytes of the file PATH, exactly (an empty key, or one
+ * with NUL bytes).
  *
  * Replication factor is always 1. Creating a topic that already exists and
  * deleting one that does not exist are not errors (a note goes to stderr).
@@ -48,9 +53,9 @@ static const char *prog = "ktopic";
 static __attribute__((noreturn)) void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s -b BOOTSTRAP create TOPIC PARTITIONS [TOPIC PARTITIONS ...]\n"
+		"usage: %s -b BOOTSTRAP create [--config KEY=VALUE ...] TOPIC PARTITIONS [TOPIC PARTITIONS ...]\n"
 		"       %s -b BOOTSTRAP delete TOPIC [TOPIC ...]\n"
-		"       %s -b BOOTSTRAP produce TOPIC KEY FILE\n"
+		"       %s -b BOOTSTRAP produce TOPIC KEY FILE [KEY FILE ...]\n"
 		"       %s -b BOOTSTRAP offsets TOPIC\n"
 		"       %s -b BOOTSTRAP lag GROUP TOPIC\n",
 		prog, prog, prog, prog, prog);
@@ -208,13 +213,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	*(rd_kafka_resp_err_t *)m->_private = m->err;
 }
 
-static int produce_file(const char *bootstrap, const char *topic, const char *key, const char *path)
+/* The bytes of a file, in a malloc'd buffer; NULL (after printing) on error. */
+static char *read_file(const char *path, size_t *ret_len)
 {
-	char errstr[512];
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		return 1;
+		return NULL;
 	}
 	size_t cap = 1 << 16, len = 0, n;
 	char *buf = malloc(cap);
@@ -232,40 +237,73 @@ static int produce_file(const char *bootstrap, const char *topic, const char *ke
 		}
 	}
 	fclose(f);
-	if (!buf) {
+	if (!buf)
 		fprintf(stderr, "%s: out of memory\n", prog);
+	*ret_len = len;
+	return buf;
+}
+
+/* Sends one message (KEY as in the usage: "-", "@PATH" or the key itself)
+ * and waits for its acknowledgement. */
+static int produce_one(rd_kafka_t *rk, const char *topic, const char *key, const char *path)
+{
+	size_t len, key_len = 0;
+	char *buf = read_file(path, &len);
+	if (!buf)
+		return 1;
+	char *key_buf = NULL;
+	if (key[0] == '@') {
+		key_buf = read_file(key + 1, &key_len);
+		if (!key_buf) {
+			free(buf);
+			return 1;
+		}
+		key = key_buf;
+	} else if (strcmp(key, "-") == 0) {
+		key = NULL;
+	} else {
+		key_len = strlen(key);
+	}
+	rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+	/* A key of no bytes is not a missing key: only NULL is no key. */
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+		rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+		RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&result),
+		RD_KAFKA_V_END);
+	free(buf);
+	free(key_buf);
+	if (!err)
+		rd_kafka_flush(rk, TIMEOUT_MS);
+	if (err || result) {
+		fprintf(stderr, "%s: produce %s to %s: %s\n", prog, path, topic,
+			rd_kafka_err2str(err ? err : result));
 		return 1;
 	}
+	return 0;
+}
+
+/* pairs: KEY FILE [KEY FILE ...], sent in this order. */
+static int produce_files(const char *bootstrap, const char *topic, char **pairs, int n_pairs)
+{
+	char errstr[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "message.max.bytes", "20000000", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
 		fprintf(stderr, "%s: %s\n", prog, errstr);
 		rd_kafka_conf_destroy(conf);
-		free(buf);
 		return 1;
 	}
 	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
 	if (!rk) {
 		fprintf(stderr, "%s: rd_kafka_new: %s\n", prog, errstr);
-		free(buf);
 		return 1;
 	}
-	rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
-	bool has_key = strcmp(key, "-") != 0;
-	rd_kafka_resp_err_t err = rd_kafka_producev(
-		rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(has_key ? key : NULL, has_key ? strlen(key) : 0),
-		RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&result),
-		RD_KAFKA_V_END);
-	free(buf);
-	if (!err)
-		rd_kafka_flush(rk, TIMEOUT_MS);
+	int rc = 0;
+	for (int i = 0; i < n_pairs && rc == 0; i++)
+		rc = produce_one(rk, topic, pairs[2 * i], pairs[2 * i + 1]);
 	rd_kafka_destroy(rk);
-	if (err || result) {
-		fprintf(stderr, "%s: produce to %s: %s\n", prog, topic, rd_kafka_err2str(err ? err : result));
-		return 1;
-	}
-	return 0;
+	return rc;
 }
 
 static int print_offsets(const char *bootstrap, const char *topic)
@@ -363,6 +401,8 @@ int main(int argc, char **argv)
 	bool create;
 	char **names;
 	int *parts = NULL;
+	char *configs[32];	/* create's --config KEY=VALUE arguments */
+	int n_configs = 0;
 	int64_t deadline = now_ms() + TIMEOUT_MS;
 
 	prog = argc > 0 && argv[0] ? (strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0])
@@ -390,9 +430,9 @@ int main(int argc, char **argv)
 		return print_offsets(bootstrap, argv[optind + 1]);
 	}
 	if (!strcmp(argv[optind], "produce")) {
-		if (argc - optind != 4)
+		if (argc - optind < 4 || (argc - optind) % 2)
 			usage();
-		return produce_file(bootstrap, argv[optind + 1], argv[optind + 2], argv[optind + 3]);
+		return produce_files(bootstrap, argv[optind + 1], &argv[optind + 2], (argc - optind - 2) / 2);
 	}
 	if (!strcmp(argv[optind], "create"))
 		create = true;
@@ -401,6 +441,15 @@ int main(int argc, char **argv)
 	else
 		usage();
 	optind++;
+	if (create) {
+		while (optind + 1 < argc && !strcmp(argv[optind], "--config")) {
+			if (!strchr(argv[optind + 1], '=') || argv[optind + 1][0] == '=' ||
+			    n_configs == (int)(sizeof(configs) / sizeof(configs[0])))
+				usage();
+			configs[n_configs++] = argv[optind + 1];
+			optind += 2;
+		}
+	}
 
 	n = argc - optind;
 	names = &argv[optind];
@@ -470,6 +519,19 @@ int main(int argc, char **argv)
 				rd_kafka_NewTopic_destroy_array(nt, (size_t)i);
 				free(nt);
 				goto out;
+			}
+			for (int c = 0; c < n_configs; c++) {
+				char *eq = strchr(configs[c], '=');
+				*eq = '\0';
+				rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(nt[i], configs[c], eq + 1);
+				*eq = '=';
+				if (err) {
+					fprintf(stderr, "%s: topic \"%s\": --config %s: %s\n", prog, names[i],
+						configs[c], rd_kafka_err2str(err));
+					rd_kafka_NewTopic_destroy_array(nt, (size_t)i + 1);
+					free(nt);
+					goto out;
+				}
 			}
 		}
 		rd_kafka_CreateTopics(rk, nt, (size_t)n, aopts, q);

@@ -177,6 +177,30 @@ static void from_unix_ms(void **state) {
         assert_string_equal(out, "2021-02-14T10:00:00Z");
         iso_date_from_unix_ms(1582977600000, out);
         assert_string_equal(out, "2020-02-29T12:00:00Z");
+        /* Before 1970, whole seconds round down. */
+        assert_true(iso_date_from_unix_ms(-1, out));
+        assert_string_equal(out, "1969-12-31T23:59:59Z");
+}
+
+/* Four-digit years only: a time outside 1000-9999 has no such form. */
+static void from_unix_ms_out_of_range(void **state) {
+        (void)state;
+        char out[ISO_DATE_MAX];
+        assert_true(iso_date_from_unix_ms(253402300799999, out));
+        assert_string_equal(out, "9999-12-31T23:59:59Z");
+        assert_false(iso_date_from_unix_ms(253402300800000, out));
+        assert_string_equal(out, "");
+        assert_false(iso_date_from_unix_ms(INT64_MAX, out));
+        assert_false(iso_date_from_unix_ms(INT64_MIN, out));
+        assert_true(iso_date_from_unix_ms(-30610224000000, out));
+        assert_string_equal(out, "1000-01-01T00:00:00Z");
+        assert_false(iso_date_from_unix_ms(-30610224000001, out));
+        /* The same for a date-time whose offset crosses the range. */
+        assert_int_equal(normalize("1000-01-01T00:30:00+01:00", out), DATE_INVALID);
+        assert_int_equal(normalize("9999-12-31T23:30:00-01:00", out), DATE_INVALID);
+        assert_int_equal(normalize("Fri, 31 Dec 9999 23:30:00 -0100", out), DATE_INVALID);
+        assert_int_equal(normalize("1000-01-01T01:30:00+01:00", out), DATE_TIME);
+        assert_string_equal(out, "1000-01-01T00:30:00Z");
 }
 
 int main(void) {
@@ -191,6 +215,7 @@ int main(void) {
                 cmocka_unit_test(offset_out_of_range_is_invalid),
                 cmocka_unit_test(garbage),
                 cmocka_unit_test(from_unix_ms),
+                cmocka_unit_test(from_unix_ms_out_of_range),
         };
         return cmocka_run_group_tests_name("iso_date", tests, NULL, NULL);
 }

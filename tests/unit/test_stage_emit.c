@@ -218,8 +218,11 @@ static void seed_record(void **state) {
         assert_non_null(json_object_get(micros, "counts"));
         assert_null(json_object_get(micros, "emit"));
 
+        /* The title is the body's first sentence (the metadata stage). */
+        assert_string_equal(str(rec, "title_origin"), "text");
+        assert_int_equal(strncmp(str(rec, "title"), "Street demonstrations", 21), 0);
         /* Nothing in the input gave these: absent, not null. */
-        static const char *const absent[] = { "title", "url", "publisher", "authors", "language_hint", NULL };
+        static const char *const absent[] = { "url", "publisher", "authors", "language_hint", NULL };
         for (size_t i = 0; absent[i]; i++)
                 if (json_object_get(rec, absent[i]))
                         fail_msg("\"%s\" is in the record although the input has none", absent[i]);
@@ -239,6 +242,7 @@ static void json_record(void **state) {
         assert_string_equal(str(rec, "id"), "a1");
         assert_string_equal(str(rec, "url"), "https://example.com/a1");
         assert_string_equal(str(rec, "title"), "A \"quoted\" title");
+        assert_string_equal(str(rec, "title_origin"), "input");
         assert_string_equal(str(rec, "body"), "Line one.\n\nLine two: caf\xc3\xa9, \xc3\xa9\xc3\xa8, \xf0\x9f\x98\x80.");
         assert_string_equal(str(rec, "published_at"), "2021-02-14T08:00:00Z");
         assert_string_equal(str(rec, "published_at_origin"), "field");
@@ -261,7 +265,9 @@ static void minimal_record(void **state) {
         json_t *rec = emit(x, "Just a body.", &src);
         assert_string_equal(str(rec, "ingest.id_origin"), "content_hash");
         assert_int_equal(strlen(str(rec, "id")), 32);
-        static const char *const absent[] = { "title", "url", "published_at", "published_at_origin", "publisher",
+        assert_string_equal(str(rec, "title"), "Just a body.");
+        assert_string_equal(str(rec, "title_origin"), "text");
+        static const char *const absent[] = { "url", "published_at", "published_at_origin", "publisher",
                                               "authors", "language_hint", NULL };
         for (size_t i = 0; absent[i]; i++)
                 if (json_object_get(rec, absent[i]))

@@ -168,6 +168,20 @@ static void whitespace_only_is_rejected(void **state) {
         pf_assert_rejected(f, pf_run_str(f, " date 2021-02-14 \n\n"), "empty_body", "normalize");
 }
 
+static void rejects_body_too_large(void **state) {
+        static const char *const o[] = { "normalize.max_body_bytes=1KiB", NULL };
+        struct pf *f = *state = pf_new(o);
+        char body[1026];
+        for (size_t i = 0; i < sizeof(body); i++)
+                body[i] = i % 8 == 7 ? ' ' : 'w';
+        pf_assert_accepted(f, pf_run(f, body, 1024));   /* the limit itself is allowed */
+        pf_assert_rejected(f, pf_run(f, body, 1025), "body_too_large", "normalize");
+        /* A JSON body counts the same, as parse hands it over. */
+        char json[1200];
+        snprintf(json, sizeof(json), "{\"body\": \"%.1025s\"}", body);
+        pf_assert_rejected(f, pf_run_str(f, json), "body_too_large", "normalize");
+}
+
 /* --- the short fields -------------------------------------------------------------- */
 
 static void fields_on_one_line(void **state) {
@@ -204,6 +218,7 @@ int main(void) {
                 T(invisible_characters),
                 T(control_characters_and_nul),
                 T(whitespace_only_is_rejected),
+                T(rejects_body_too_large),
                 T(fields_on_one_line),
 #undef T
         };

@@ -321,6 +321,80 @@ static void rejects_too_large(void **state) {
         pf_assert_rejected(f, pf_run_str(f, json), "too_large", "parse");
 }
 
+/* "[" * n + "]" * n as the value of "a", beside a body. */
+static char *nested_json(size_t n) {
+        static const char head[] = "{\"body\": \"x\", \"a\": ";
+        size_t o = sizeof(head) - 1;
+        char *j = malloc(o + 2 * n + 2);
+        assert_non_null(j);
+        memcpy(j, head, o);
+        for (size_t i = 0; i < n; i++) {
+                j[o + i] = '[';
+                j[o + n + i] = ']';
+        }
+        memcpy(j + o + 2 * n, "}", 2);
+        return j;
+}
+
+static void rejects_json_too_deep(void **state) {
+        struct pf *f = *state = pf_new(NULL);
+        /* The object and 63 arrays: 64 levels, the default limit. */
+        char *j = nested_json(63);
+        pf_assert_accepted(f, pf_run_str(f, j));
+        free(j);
+        j = nested_json(64);
+        pf_assert_rejected(f, pf_run_str(f, j), "too_deep", "parse");
+        free(j);
+        /* Far beyond jansson's own limit: the same answer, not malformed_json. */
+        j = nested_json(10000);
+        pf_assert_rejected(f, pf_run_str(f, j), "too_deep", "parse");
+        free(j);
+        /* Brackets inside strings do not count. */
+        pf_assert_accepted(f, pf_run_str(f, "{\"body\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}"));
+
+        static const char *const o[] = { "parse.max_json_depth=2", NULL };
+        struct pf *g = pf_new(o);
+        pf_assert_accepted(g, pf_run_str(g, "{\"body\": \"x\", \"a\": {\"b\": 1}}"));
+        pf_assert_rejected(g, pf_run_str(g, "{\"body\": \"x\", \"a\": {\"b\": [1]}}"), "too_deep", "parse");
+        pf_free(g);
+}
+
+static void rejects_json_with_too_many_values(void **state) {
+        static const char *const o[] = { "parse.max_json_values=5", NULL };
+        struct pf *f = *state = pf_new(o);
+        /* Members and elements at every depth count: 2 + 3 = 5, and 2 + 3 + 1. */
+        pf_assert_accepted(f, pf_run_str(f, "{\"body\": \"x\", \"a\": [1, \"[,:{\", []]}"));
+        pf_assert_rejected(f, pf_run_str(f, "{\"body\": \"x\", \"a\": [1, {\"b\": 2}, []]}"), "too_many_values",
+                           "parse");
+        pf_assert_rejected(f, pf_run_str(f, "{\"body\": \"x\", \"a\": [0, 0, 0, 0, 0]}"), "too_many_values", "parse");
+
+        /* The default: 10,000. */
+        struct pf *g = pf_new(NULL);
+        size_t cap = 16 * 10001 + 64, o2 = 0;
+        char *j = malloc(cap);
+        assert_non_null(j);
+        o2 += (size_t)sprintf(j, "{\"body\": \"x\"");
+        for (int i = 1; i < 10000; i++)
+                o2 += (size_t)sprintf(j + o2, ", \"k%d\": %d", i, i);
+        strcpy(j + o2, "}");
+        pf_assert_accepted(g, pf_run_str(g, j));
+        strcpy(j + o2, ", \"one\": \"more\"}");
+        pf_assert_rejected(g, pf_run_str(g, j), "too_many_values", "parse");
+        free(j);
+        pf_free(g);
+}
+
+static void dates_out_of_range_are_ignored(void **state) {
+        struct pf *f = *state = pf_new(NULL);
+        /* A message time beyond the year 9999 is no date. */
+        struct article_source src = { .topic = "articles.raw", .timestamp_ms = INT64_MAX };
+        pf_assert_accepted(f, pf_run_src_str(f, "Text with an absurd message time.", &src));
+        assert_null(f->a.published_at);
+        /* An offset that moves a date-time out of the years 1000-9999. */
+        pf_assert_accepted(f, pf_run_str(f, "{\"body\": \"x\", \"published\": \"1000-01-01T00:30:00+01:00\"}"));
+        assert_null(f->a.published_at);
+}
+
 static void rejects_malformed_json(void **state) {
         struct pf *f = *state = pf_new(NULL);
         pf_assert_rejected(f, pf_run_str(f, "{\"body\": \"unterminated"), "malformed_json", "parse");
@@ -378,6 +452,9 @@ int main(void) {
                 T(content_hash_id_is_stable),
                 T(rejects_empty),
                 T(rejects_too_large),
+                T(rejects_json_too_deep),
+                T(rejects_json_with_too_many_values),
+                T(dates_out_of_range_are_ignored),
                 T(rejects_malformed_json),
                 T(rejects_json_array),
                 T(rejects_json_without_body),
