@@ -67,11 +67,10 @@ static json_t *source_object(const struct article *a) {
                 set_str(src, "topic", a->source.topic);
                 json_object_set_new_nocheck(src, "partition", json_integer(a->source.partition));
                 json_object_set_new_nocheck(src, "offset", json_integer(a->source.offset));
-                if (a->source.timestamp_ms >= 0) {
-                        char iso[ISO_DATE_MAX];
-                        iso_date_from_unix_ms(a->source.timestamp_ms, iso);
+                char iso[ISO_DATE_MAX];
+                /* A timestamp outside years 1000-9999 is left out. */
+                if (a->source.timestamp_ms >= 0 && iso_date_from_unix_ms(a->source.timestamp_ms, iso))
                         set_str(src, "timestamp", iso);
-                }
                 if (a->source.key) {
                         /* A key that is not text is written in hex. */
                         if (utf8_scan((const uint8_t *)a->source.key, a->source.key_len, NULL) &&

@@ -27,6 +27,9 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=98"
 status=0
 meson test -C "$build" --suite unit --print-errorlogs || status=1
 cp "$build/meson-logs/testlog.json" "$build/meson-logs/testlog-unit.json"
+# libFuzzer targets, about a minute in all (FUZZ_SECONDS for longer runs).
+fuzz=pass
+scripts/fuzz.sh || { status=1; fuzz=fail; }
 
 broker_dir=""
 stop_broker() {
@@ -45,10 +48,10 @@ echo "test: Kafka broker at $KAFKA_BOOTSTRAP" >&2
 meson test -C "$build" --suite integration --print-errorlogs || status=1
 
 # One closing line for the whole run, counted from meson's logs.
-/usr/bin/python3 - "$build/meson-logs/testlog-unit.json" "$build/meson-logs/testlog.json" <<'PYEOF' || true
+/usr/bin/python3 - "$build/meson-logs/testlog-unit.json" "$build/meson-logs/testlog.json" "$fuzz" <<'PYEOF' || true
 import json, sys
 ok = bad = skipped = 0
-for line in (l for f in sys.argv[1:] for l in open(f)):
+for line in (l for f in sys.argv[1:-1] for l in open(f)):
     r = json.loads(line)["result"]
     if r in ("OK", "EXPECTEDFAIL"):
         ok += 1
@@ -56,6 +59,7 @@ for line in (l for f in sys.argv[1:] for l in open(f)):
         skipped += 1
     else:
         bad += 1
-print(f"{ok} passed, {bad} failed, {skipped} skipped")
+fuzz_ok = sys.argv[-1] == "pass"
+print(f"{ok + fuzz_ok} passed, {bad + (not fuzz_ok)} failed, {skipped} skipped")
 PYEOF
 exit $status

@@ -176,6 +176,10 @@ static int infer_year(const struct md_doc *d, int m, int day) {
 
 static int add(struct md_doc *d, struct dates *ds, const struct found *f) {
         char value[11];
+        /* Four-digit years only: a weekday resolved against an absurd
+         * publication date could land outside them. */
+        if (f->y < 1000 || f->y > 9999)
+                return 0;
         if (f->m == 0)
                 snprintf(value, sizeof(value), "%04d", f->y);
         else if (f->day == 0)
