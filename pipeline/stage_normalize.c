@@ -105,13 +105,15 @@ static bool is_space_cp(uint32_t cp) {
 }
 
 static bool is_dropped_cp(uint32_t cp) {
-        /* C0 controls but tab and line breaks, DEL, C1 controls, zero-width
-         * characters and the BOM, non-characters. */
+        /* C0 controls but tab and line breaks, DEL, C1 controls, the
+         * zero-width space, word joiner and BOM, soft hyphens,
+         * non-characters. The zero-width (non-)joiners stay: they spell
+         * Persian and Indic words and join emoji sequences. */
         if (cp < 0x20)
                 return cp != '\t' && cp != '\n' && cp != '\r';
         if (cp >= 0x7F && cp < 0xA0)
                 return true;
-        if (cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0xFEFF || cp == 0xAD)
+        if (cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || cp == 0xAD)
                 return true;
         return (cp & 0xFFFE) == 0xFFFE || (cp >= 0xFDD0 && cp <= 0xFDEF);
 }

@@ -50,10 +50,11 @@ BROKEN = {
     "f5-lead": b"\xf5\x80\x80\x80",
 }
 
-# What normalize makes of one line of clean text: zero-width characters and
-# soft hyphens out (U+200C and U+200D too), then NFC.
+# What normalize makes of one line of clean text: the zero-width space, word
+# joiner, BOM and soft hyphens out (the zero-width joiners U+200C/U+200D
+# stay), then NFC.
 def normalized(text):
-    for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
+    for c in "\u200b\u2060\ufeff\u00ad":
         text = text.replace(c, "")
     return unicodedata.normalize("NFC", text)
 

@@ -141,6 +141,9 @@ static void blank_lines(void **state) {
 static void invisible_characters(void **state) {
         struct pf *f = *state = pf_new(NULL);
         BODY_IS(f, "zero\xe2\x80\x8bwidth", "zerowidth");                       /* U+200B */
+        /* The joiners stay: a Persian word with U+200C, an emoji ZWJ sequence. */
+        BODY_IS(f, "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xb1\xd9\x88\xd9\x85", "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xb1\xd9\x88\xd9\x85");
+        BODY_IS(f, "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb", "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb");
         BODY_IS(f, "word\xe2\x81\xa0joiner", "wordjoiner");                     /* U+2060 */
         BODY_IS(f, "mid\xef\xbb\xbftext", "midtext");                           /* U+FEFF */
         BODY_IS(f, "soft\xc2\xadhyphen", "softhyphen");                         /* U+00AD */
