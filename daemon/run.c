@@ -137,9 +137,6 @@ static void reload(struct run *r) {
 }
 
 static void send_status(struct run *r) {
-        struct dedup_stats ds;
-        dedup_index_stats(r->dedup, &ds);
-        metrics_set_dedup_index(r->metrics, ds.entries, ds.memory_bytes, ds.evicted, ds.expired);
         struct metrics_snapshot s;
         metrics_snapshot(r->metrics, &s);
         notify_status("consumed=%llu published=%llu duplicates=%llu dead_lettered=%llu lag=%lld partitions=%lld",
@@ -255,6 +252,10 @@ int run_daemon(struct config *cfg, const struct run_options *opts) {
                         fingerprints_poll(r.fingerprints, 10000);
                 size_t in_flight = r.delivery->in_flight(&r);
                 metrics_set_in_flight(r.metrics, (int64_t)in_flight);
+                /* The index belongs to this thread: copy its figures for /metrics. */
+                struct dedup_stats ds;
+                dedup_index_stats(r.dedup, &ds);
+                metrics_set_dedup_index(r.metrics, ds.entries, ds.memory_bytes, ds.evicted, ds.expired);
                 metrics_set_producer_queue(r.metrics, rd_kafka_outq_len(r.producer));
                 /* Back-pressure: let the producer catch up before reading more. */
                 if (in_flight >= r.max_in_flight) {

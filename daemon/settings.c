@@ -145,8 +145,6 @@ struct passthrough_cmp {
         bool reverse;
 };
 
-static const char *passthrough_value(const struct config *c, const char *section, const char *name);
-
 struct find_ctx {
         const char *name;
         const char *value;
