@@ -72,6 +72,31 @@ static bool is_punct(const struct md_token *t, uint32_t cp) {
         return (t->flags & MD_T_PUNCT) && t->cp == cp;
 }
 
+/* « „ “ " ‘: a name in quotation marks after its kind ("компания «Газпром»") */
+static bool is_opening_quote(const struct md_token *t) {
+        return (t->flags & MD_T_PUNCT) &&
+               (t->cp == 0xAB || t->cp == 0x201E || t->cp == 0x201C || t->cp == '"' || t->cp == 0x2018);
+}
+
+/* Russian company names built on a word for the trade: "Сбербанк", "Аэрофлот",
+ * "Газпром", "Роснефть" (with case endings: "Сбербанка"). */
+static bool cyrillic_org_word(const struct md_doc *d, const struct md_token *t) {
+        static const char *const parts[] = { "банк", "флот", "пром", "нефть", "энерго", "авиа", "строй", NULL };
+        if (d->lang != MD_LANG_RU || !(t->flags & MD_T_CAP) || (t->flags & MD_T_UPPER))
+                return false;
+        const char *w = d->text + t->start;
+        for (size_t i = 0; parts[i]; i++) {
+                size_t n = strlen(parts[i]);
+                /* inside or at the end, never the whole word ("Банк" alone is a common noun) */
+                if (t->len <= n + 2)
+                        continue;
+                for (size_t k = 2; k + n <= t->len; k++)
+                        if (memcmp(w + k, parts[i], n) == 0)
+                                return k + n >= t->stem_len || k + n + 4 >= t->len;
+        }
+        return false;
+}
+
 static size_t lower_token(const struct md_doc *d, const struct md_token *t, char *out) {
         memcpy(out, d->lower + t->low, t->low_len);
         out[t->low_len] = '\0';
@@ -92,8 +117,14 @@ static bool german_org_compound(const char *low, size_t len) {
                                                 "gewerkschaft", "bundestag", "landtag", "bundesrat", "union",
                                                 "universität", "hochschule", "klinik", "klinikum", "bahn",
                                                 "wehr", "kammer", "senat", "bündnis", "fraktion", "zentrale", NULL };
+        /* Alone, most of these are common nouns ("der Konzern", "die Partei");
+         * these few name one institution each. */
+        static const char *const alone[] = { "bundestag", "landtag", "bundesrat", "bundeswehr", "bahn", NULL };
         for (size_t i = 0; suffixes[i]; i++)
-                if (ends_with(low, len, suffixes[i]) || (strlen(suffixes[i]) == len && memcmp(low, suffixes[i], len) == 0))
+                if (ends_with(low, len, suffixes[i]))
+                        return true;
+        for (size_t i = 0; alone[i]; i++)
+                if (strlen(alone[i]) == len && memcmp(low, alone[i], len) == 0)
                         return true;
         return false;
 }
@@ -204,11 +235,22 @@ static int64_t named_entity(struct md_doc *d, enum md_entity_type type, const ch
         return d->ents[e].name ? e : -ENOMEM;
 }
 
+/* Whether token i follows an elided French or Italian word with no space:
+ * "d'État", "l'Agence" (the tokenizer leaves the apostrophe out). */
+static bool after_elision(const struct md_doc *d, uint32_t i) {
+        if (i == 0 || (d->tok[i].flags & MD_T_SPACE_BEFORE) || !is_word(&d->tok[i - 1]))
+                return false;
+        const struct md_token *pv = &d->tok[i - 1];
+        size_t end = pv->start + pv->len, gap = d->tok[i].start - end;
+        return (gap == 1 && d->text[end] == '\'') ||
+               (gap == 3 && memcmp(d->text + end, "\xe2\x80\x99", 3) == 0);
+}
+
 /* The text of tokens first..last as written, brackets left out. */
 static char *span_text(struct md_doc *d, uint32_t first, uint32_t last, bool stem_last) {
         size_t cap = 1;
         for (uint32_t i = first; i <= last; i++)
-                cap += d->tok[i].len + 1;
+                cap += d->tok[i].len + 3;   /* a space or an apostrophe */
         char *out = arena_alloc(d->arena, cap);
         if (!out)
                 return NULL;
@@ -219,6 +261,12 @@ static char *span_text(struct md_doc *d, uint32_t first, uint32_t last, bool ste
                         continue;
                 if (o && (t->flags & MD_T_SPACE_BEFORE))
                         out[o++] = ' ';
+                else if (o && i > first && after_elision(d, i)) {
+                        /* the apostrophe the tokenizer skipped: "d'État" */
+                        size_t gap = t->start - (d->tok[i - 1].start + d->tok[i - 1].len);
+                        memcpy(out + o, d->text + t->start - gap, gap);
+                        o += gap;
+                }
                 size_t n = i == last && stem_last ? t->stem_len : t->len;
                 memcpy(out + o, d->text + t->start, n);
                 o += n;
@@ -375,6 +423,18 @@ static bool german_common_noun(const struct md_doc *d, const struct md_token *t)
         return false;
 }
 
+/* German nouns for a member or a voice of an organization, lower-cased: "sprecher", "abgeordnete". */
+static bool german_role_noun(const char *low, size_t len) {
+        static const char *const words[] = { "sprecher", "sprecherin", "abgeordnete", "abgeordneter", "mitglied",
+                                             "vorstand", "vorsitzende", "vorsitzender", "politiker", "politikerin",
+                                             "chef", "chefin", "mitarbeiter", "mitarbeiterin", "experte", "expertin",
+                                             "analyst", "analystin", "manager", "managerin", "anwalt", "anwältin", NULL };
+        for (size_t i = 0; words[i]; i++)
+                if (strlen(words[i]) == len && memcmp(low, words[i], len) == 0)
+                        return true;
+        return false;
+}
+
 /* German role nouns before a name: "Bahnsprecherin", "Personalvorstand", "Jurist". */
 static bool german_role(const struct md_doc *d, const struct md_token *t) {
         static const char *const suffixes[] = { "in", "er", "ent", "ist", "loge", "vorstand", "chef", "leiter",
@@ -427,6 +487,10 @@ static int classify_chunk(struct md_doc *d, struct pass *p, uint32_t first, uint
         /* A club: "FC Bayern München", "Real Madrid". */
         if (first < last && (cls_any(&d->tok[first]) & MD_C_ORG_PREFIX))
                 return add_org(d, first, last, NULL, false);
+        /* German: the kind of organization, then its name: "Gewerkschaft Verdi" */
+        if (d->lang == MD_LANG_DE && first < last && last - first <= 3 && german_org_type(d, &d->tok[first]) &&
+            !is_title(d, &d->tok[first + 1]))
+                return add_org(d, first + 1, last, NULL, false);
         /* An organization as a whole: a cue word at its end or head. */
         bool org = is_org_word(d, &d->tok[last], MD_C_ORG_SUFFIX) ||
                    (first < last && is_org_word(d, &d->tok[first], MD_C_ORG_HEAD) && !is_title(d, &d->tok[last]) &&
@@ -541,8 +605,12 @@ static bool run_is_org(struct md_doc *d, uint32_t first, uint32_t last, uint32_t
                         head = i;
                 const struct md_token *nx = &d->tok[i + 1];
                 struct md_place_hit h;
-                /* "Ministry of Defence", "Banque mondiale", "Universität Leipzig" */
-                if ((cls_any(nx) & MD_C_OF) || (is_word(nx) && !(nx->flags & MD_T_CAP) && !(nx->flags & MD_T_STOP)) ||
+                /* "Ministry of Defence", "Banque mondiale", "Universität Leipzig",
+                 * "Agencia Estatal de Meteorología" */
+                bool of_later = false;
+                for (uint32_t k = i + 2; k < last && !of_later && head == (int64_t)i; k++)
+                        of_later = is_word(&d->tok[k]) && !(d->tok[k].flags & MD_T_CAP) && (cls_any(&d->tok[k]) & MD_C_OF);
+                if ((cls_any(nx) & MD_C_OF) || of_later || (is_word(nx) && !(nx->flags & MD_T_CAP) && !(nx->flags & MD_T_STOP)) ||
                     (i + 1 <= last && place_at(d, i + 1, last, &h) == (int64_t)last)) {
                         *ret_from = (uint32_t)head;
                         return true;
@@ -553,12 +621,21 @@ static bool run_is_org(struct md_doc *d, uint32_t first, uint32_t last, uint32_t
 
 static int classify_run(struct md_doc *d, struct pass *p, uint32_t first, uint32_t last) {
         const struct md_token *t0 = &d->tok[first];
-        /* One word that an organization word follows or precedes: "Toyota spokesman", "carmaker Tesla" */
+        /* One word that an organization word follows or precedes: "Toyota spokesman", "carmaker Tesla",
+         * "Авиакомпания «Аэрофлот»"; before a role and a name, mid-sentence: "Greenpeace campaigner Carlos Mendes" */
         if (first == last && !(t0->flags & MD_T_STOP)) {
                 const struct md_token *nx = last + 1 < d->n_tok ? &d->tok[last + 1] : NULL;
                 const struct md_token *pv = first > 0 ? &d->tok[first - 1] : NULL;
+                if (pv && first > 1 && is_opening_quote(pv) && !(t0->flags & MD_T_SPACE_BEFORE))
+                        pv = &d->tok[first - 2];
+                struct md_place_hit h;
                 if ((nx && is_word(nx) && !(nx->flags & MD_T_CAP) && (cls(d, nx) & MD_C_ORG_ROLE)) ||
-                    (pv && is_word(pv) && (cls(d, pv) & MD_C_ORG_TYPE) && pv->sentence == t0->sentence))
+                    (pv && is_word(pv) && (cls(d, pv) & MD_C_ORG_TYPE) && pv->sentence == t0->sentence) ||
+                    (d->lang == MD_LANG_EN && nx && is_word(nx) && !(nx->flags & MD_T_CAP) && is_title(d, nx) &&
+                     !(t0->flags & (MD_T_SENT_START | MD_T_UPPER | MD_T_POSSESSIVE)) && !is_demonym(d, t0) &&
+                     last + 2 < d->n_tok && is_name_token(d, &d->tok[last + 2]) &&
+                     place_at(d, first, last, &h) < 0) ||
+                    cyrillic_org_word(d, t0))
                         return add_org(d, first, last, NULL, false);
         }
         /* The whole run a place ("Russian Federation", "New York")? */
@@ -567,9 +644,25 @@ static int classify_run(struct md_doc *d, struct pass *p, uint32_t first, uint32
         bool one_word = first == last;
         if (q == (int64_t)last && (last > first || !weak_city(d, first, &h)))
                 return add_place(d, first, last, &h);
+        /* An outlet whose name has its article: "Le Monde", "El País" */
+        if (first < last && (cls(d, t0) & MD_C_DETERMINER)) {
+                const char *canon;
+                int64_t a = agency_at(d, first, last, &canon);
+                if (a > (int64_t)first) {
+                        int r = add_org(d, first, (uint32_t)a, canon, true);
+                        return r < 0 || a == (int64_t)last ? r : classify_run(d, p, (uint32_t)a + 1, last);
+                }
+        }
         /* "Der FC Bayern München", "El Banco Central de Chile": the article is not part of it */
         while (first < last && is_word(&d->tok[first]) && (cls(d, &d->tok[first]) & MD_C_DETERMINER))
                 first++;
+        /* A capitalized word for an outlet opening the name: "Cadena SER", "Radio Classique" */
+        if (first < last && d->lang != MD_LANG_DE && (cls(d, &d->tok[first]) & MD_C_AGENCY_CUE) &&
+            !(d->tok[first].flags & MD_T_SENT_START)) {
+                const char *canon;
+                if (agency_at(d, first + 1, last, &canon) < 0)
+                        return add_org(d, first, last, NULL, true);
+        }
         uint32_t from;
         if (run_is_org(d, first, last, &from)) {
                 if (from > first) {
@@ -932,6 +1025,50 @@ static bool joins_run(const struct md_doc *d, uint32_t j, bool head) {
         return true;
 }
 
+/* German compounds of a name and a role: "Verdi-Sprecher", "SPD-Abgeordnete",
+ * "Siemens-Chef": the name before the hyphen is an organization, unless it
+ * is a place or a person of the article ("Merkel-Sprecher"). */
+static int german_role_compounds(struct md_doc *d) {
+        if (d->lang != MD_LANG_DE)
+                return 0;
+        for (uint32_t i = 0; i < d->n_tok; i++) {
+                const struct md_token *t = &d->tok[i];
+                if (!is_word(t) || !(t->flags & MD_T_CAP) || t->len >= 120)
+                        continue;
+                const char *w = d->text + t->start;
+                const char *hy = memchr(w, '-', t->len);
+                if (!hy || hy - w < 2 || (size_t)(hy - w) + 3 > t->len)
+                        continue;
+                char low[256];
+                size_t rest = lower_token(d, t, low) - (size_t)(hy - w) - 1;
+                const char *role = low + (hy - w) + 1;
+                if (!german_title_compound(role, rest) && !german_role_noun(role, rest))
+                        continue;
+                size_t n = (size_t)(hy - w);
+                struct md_place_hit h;
+                if (md_gazetteer_find(d, low, n, false, &h))
+                        continue;
+                bool person = false;
+                for (size_t e = 0; e < d->n_ents && !person; e++) {
+                        const char *name = d->ents[e].name;
+                        if (d->ents[e].type != MD_ENT_PERSON || !name)
+                                continue;
+                        const char *sp = strrchr(name, ' ');
+                        sp = sp ? sp + 1 : name;
+                        person = strlen(sp) == n && memcmp(sp, w, n) == 0;
+                }
+                if (person)
+                        continue;
+                char *name = arena_strndup(d->arena, w, n);
+                if (!name)
+                        return -ENOMEM;
+                int r = add_org(d, i, i, name, false);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Lower-case words (news agencies such as "dpa") named as sources. */
 static int lowercase_agencies(struct md_doc *d) {
         for (uint32_t i = 0; i < d->n_tok; i++) {
@@ -1010,7 +1147,7 @@ int md_names(struct md_doc *d) {
                 while (j < d->n_tok && d->tok[j].sentence == d->tok[first].sentence &&
                        !(d->tok[last].flags & MD_T_POSSESSIVE)) {
                         const struct md_token *t = &d->tok[j];
-                        if (is_name_token(d, t) && (t->flags & MD_T_SPACE_BEFORE)) {
+                        if (is_name_token(d, t) && ((t->flags & MD_T_SPACE_BEFORE) || (j > last + 1 && after_elision(d, j)))) {
                                 last = j++;
                                 head |= is_org_word(d, t, MD_C_ORG_HEAD);
                                 continue;
@@ -1046,6 +1183,8 @@ int md_names(struct md_doc *d) {
                 i = last + 1;
         }
         int r = lowercase_agencies(d);
+        if (r == 0)
+                r = german_role_compounds(d);
         if (r < 0)
                 return r;
         r = merge_people(d, &p);

@@ -44,7 +44,8 @@ static const struct rule_list rule_lists[] = {
                           "finance health economy opposition analyst manager economist expert lawyer attorney "
                           "reporter journalist author founder owner officer commander researcher scientist teacher "
                           "activist critic commentator pundit player striker goalkeeper midfielder trainer "
-                          "executive envoy negotiator minister-president"),
+                          "executive envoy negotiator minister-president campaigner organiser organizer "
+                          "representative delegate"),
         L(EN, MD_C_TITLE | MD_C_ABBREV, "sen gov gen col capt lt sgt rep rev"),
         L(EN, MD_C_ABBREV, "st jr sr mt vs etc inc ltd co corp no fig approx dept univ est"),
         L(EN, MD_C_ORG_SUFFIX, "inc corp corporation co ltd llc plc gmbh ag sa se nv bv spa oy ab asa group holding "
@@ -58,7 +59,9 @@ static const struct rule_list rule_lists[] = {
                                "organisation's organization's"),
         L(EN, MD_C_ORG_TYPE, "company carmaker automaker firm group airline bank retailer giant maker operator "
                              "union party agency newspaper broadcaster club team insurer lender miner producer "
-                             "manufacturer startup start-up conglomerate chain regulator"),
+                             "manufacturer startup start-up conglomerate chain regulator carrier broker "
+                             "supermarket supplier publisher developer exporter importer utility watchdog charity "
+                             "airliner planemaker chipmaker drugmaker steelmaker"),
         L(EN, MD_C_ORG_ROLE, "spokesman spokeswoman spokesperson ceo chairman chairwoman shares shareholders "
                              "employees workers executives board subsidiary"),
         L(EN, MD_C_ORG_PREFIX, "fc ac sc afc"),
@@ -119,7 +122,8 @@ static const struct rule_list rule_lists[] = {
                           "militant militante chercheur chercheuse responsable"),
         L(FR, MD_C_ORG_SUFFIX, "rouge"),
         L(FR, MD_C_ORG_TYPE, "groupe entreprise société constructeur syndicat compagnie opérateur club équipe "
-                             "banque assureur"),
+                             "banque assureur transporteur distributeur fabricant laboratoire éditeur enseigne "
+                             "géant pétrolier avionneur chimiste sidérurgiste"),
         L(FR, MD_C_ORG_PREFIX, "olympique"),
         L(FR, MD_C_AND, "et"),
         L(FR, MD_C_ORG_SUFFIX, "sa sas sarl"),
@@ -130,7 +134,7 @@ static const struct rule_list rule_lists[] = {
                            "confié martelé insisté prévenu répondu rappelé jugé dénoncé regretté lancé tweeté raconté "
                            "déclare affirme explique ajoute indique souligne estime assure précise annonce confie "
                            "insiste prévient répond rappelle juge dénonce regrette lance raconte"),
-        L(FR, MD_C_ACCORDING, "selon citant"),
+        L(FR, MD_C_ACCORDING, "selon citant cité citée"),
         L(FR, MD_C_DETERMINER, "le la les l un une des du ce cette ces"),
         L(FR, MD_C_LOC_PREP, "à au aux en dans depuis vers près"),
         L(FR, MD_C_YEAR_PREP, "en depuis dès avant après jusqu'en ici"),
@@ -162,7 +166,9 @@ static const struct rule_list rule_lists[] = {
                           "kremlkritiker oppositionspolitiker politiker politikerin jurist juristin trainer trainerin "
                           "kommentator kommentatorin virologe virologin ökonom ökonomin analyst analystin"),
         L(DE, MD_C_ORG_SUFFIX, "kreuz"),
-        L(DE, MD_C_ORG_TYPE, "konzern unternehmen gewerkschaft firma verein autobauer fluggesellschaft"),
+        L(DE, MD_C_ORG_TYPE, "konzern unternehmen gewerkschaft firma verein autobauer fluggesellschaft airline "
+                             "versicherer hersteller händler discounter chiphersteller autohersteller "
+                             "flugzeugbauer energieversorger mobilfunker netzbetreiber"),
         L(DE, MD_C_ORG_PREFIX, "fc vfb vfl sv tsg borussia eintracht"),
         L(DE, MD_C_AND, "und"),
         L(DE, MD_C_ORG_SUFFIX, "gmbh ag kg ev se mbh"),
@@ -203,7 +209,9 @@ static const struct rule_list rule_lists[] = {
                           "entrenador entrenadora capitán capitana paleontóloga paleontólogo investigador "
                           "investigadora científico científica vecina vecino"),
         L(ES, MD_C_ORG_SUFFIX, "roja civil"),
-        L(ES, MD_C_ORG_TYPE, "empresa compañía grupo sindicato petrolera club equipo aseguradora"),
+        L(ES, MD_C_ORG_TYPE, "empresa compañía grupo sindicato petrolera club equipo aseguradora aerolínea "
+                             "constructora fabricante operadora eléctrica distribuidora farmacéutica "
+                             "automovilística tecnológica cadena minera textil"),
         L(ES, MD_C_ORG_PREFIX, "real atlético fc cf"),
         L(ES, MD_C_AND, "y"),
         L(ES, MD_C_ORG_SUFFIX, "sa sl"),
@@ -266,7 +274,9 @@ static const struct rule_list rule_lists[] = {
                           "депутата лидер лидера канцлер канцлера патриарх король политик политика оппозиционер "
                           "оппозиционера соратник соратника соратница сенатор прокурор генпрокурор синоптик эксперт "
                           "аналитик критик жительница житель руководитель представительница"),
-        L(RU, MD_C_ORG_TYPE, "компания компании концерн концерна холдинг профсоюз"),
+        L(RU, MD_C_ORG_TYPE, "компания компании концерн концерна холдинг профсоюз авиакомпания авиакомпании "
+                             "банк банка корпорация корпорации госкорпорация госкорпорации производитель "
+                             "оператор ритейлер автоконцерн автопроизводитель"),
         L(RU, MD_C_ORG_HEAD, "министерство министерства партия партии агентство агентства банк банка университет "
                              "совет совета комиссия служба службы суд суда полиция правительство правительства "
                              "госдума госдумы компания компании фонд фонда"),

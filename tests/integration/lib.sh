@@ -18,11 +18,16 @@ OWN_BROKER=""
 DAEMON_PIDS=()
 
 log() { echo "[$TEST_NAME] $*" >&2; }
+# fail MESSAGE: the daemons' log tails, then the reason, last, so that
+# whoever reads only the end of the output still sees why (with the
+# details a check left in $WORK/failure.txt).
 fail() {
-        echo "[$TEST_NAME] FAIL: $*" >&2
+        local f
         for f in "$WORK"/ingestd*.log; do
                 [[ -f "$f" ]] && { echo "--- $f (last 30 lines)" >&2; tail -n 30 "$f" >&2; }
         done
+        [[ -s "$WORK/failure.txt" ]] && cat "$WORK/failure.txt" >&2
+        echo "[$TEST_NAME] FAIL: $*" >&2
         exit 1
 }
 

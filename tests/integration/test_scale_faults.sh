@@ -112,13 +112,17 @@ done
 t_done=$SECONDS
 for name in a c d; do stop_ingestd "$name"; done
 
-kcat -C -b "$KAFKA_BOOTSTRAP" -t "$OUT" -e -q -X isolation.level=read_committed -f '%k\n' >"$WORK/out-keys.txt"
+kcat -C -b "$KAFKA_BOOTSTRAP" -t "$OUT" -e -q -X isolation.level=read_committed -f '%k\t%p\t%o\n' >"$WORK/out-keys.txt"
 kcat -C -b "$KAFKA_BOOTSTRAP" -t "$DLQ" -e -q -X isolation.level=read_committed -f '%k\t%h\n' >"$WORK/dlq.txt"
 MODE="$MODE" $PY - "$WORK" "$N" "$BAD" "$((t_done - t_start))" "$recovery" <<'PYEOF' || fail "delivery checks ($MODE)"
 import collections, os, sys
 work, n, bad, secs, recovery = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 mode = os.environ["MODE"]
-out = collections.Counter(l.strip() for l in open(f"{work}/out-keys.txt") if l.strip())
+out_lines = [l.rstrip("\n").split("\t") for l in open(f"{work}/out-keys.txt") if l.strip()]
+out = collections.Counter(f[0] for f in out_lines)
+where = collections.defaultdict(list)      # id -> output positions, for the report
+for f in out_lines:
+    where[f[0]].append(f"{f[1]}@{f[2]}" if len(f) == 3 else "?")
 dlq = collections.Counter(l.split("\t")[0] for l in open(f"{work}/dlq.txt") if l.strip())
 want = {f"s-{i:06d}" for i in range(n)}
 want_bad = {f"bad-{j:04d}" for j in range(bad)}
@@ -132,6 +136,8 @@ def problem(msg):
     global failed
     failed = True
     print(f"  FAIL: {msg}", file=sys.stderr)
+    with open(f"{work}/failure.txt", "a") as f:
+        f.write(f"  {msg}\n")
 print(f"  {mode}: {len(want) - len(missing)}/{n} ids out, {repeats} repeated; "
       f"{len(want_bad) - len(bad_missing)}/{bad} dead letters, {bad_repeats} repeated; "
       f"{(n + bad) / max(secs, 1):.0f} records/s over {secs}s with the faults; recovery after kill -9: {recovery}s",
@@ -145,7 +151,9 @@ if set(dlq) - want_bad:
 if bad_missing:
     problem(f"{len(bad_missing)} bad inputs not dead-lettered")
 if mode == "exactly-once" and (repeats or bad_repeats):
-    problem(f"exactly-once published {repeats} records and {bad_repeats} dead letters twice")
+    twice = sorted(k for k, c in out.items() if c > 1)[:5]
+    problem(f"exactly-once published {repeats} records and {bad_repeats} dead letters twice, e.g. "
+            + ", ".join(f"{k} at partition@offset {' '.join(where[k])}" for k in twice))
 with open(f"{work}/summary.txt", "w") as f:
     f.write(f"mode={mode} records={n + bad} seconds={secs} repeats={repeats} recovery={recovery}\n")
 sys.exit(1 if failed else 0)
