@@ -11,15 +11,29 @@
  *
  * Errors: an abortable one aborts the transaction and rewinds the consumer
  * to the committed offsets, so the batch is processed again; a retriable one
- * is retried; a fatal one (a fenced producer: another instance took the same
+ * is retried (a transaction never commits without its offsets), then
+ * aborted; a fatal one (a fenced producer: another instance took the same
  * transactional.id) stops the daemon with status 1. On revoke the current
  * transaction is committed before the partitions go; on loss it is aborted. */
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "run_state.h"
 
 #define TXN_TIMEOUT_MS 60000
+/* Retriable errors (a coordinator moving, the broker restarting) are
+ * retried this often, this far apart. */
+#define TXN_ATTEMPTS 50
+#define TXN_RETRY_USEC 200000
+/* Each call waits at most this long (well inside the watchdog's interval,
+ * which is pinged between attempts: waiting for a broker is not a hang). */
+#define TXN_CALL_TIMEOUT_MS 10000
+
+static void before_retry(struct run *r) {
+        usleep(TXN_RETRY_USEC);
+        notifier_watchdog(&r->notifier);
+}
 
 static void log_txn_error(const char *what, rd_kafka_error_t *error) {
         struct log_ctx ctx = LOG_CTX_NONE;
@@ -70,7 +84,12 @@ static void rewind_to_committed(struct run *r) {
 static void abort_transaction(struct run *r, bool rewind) {
         if (!r->in_transaction)
                 return;
-        rd_kafka_error_t *error = rd_kafka_abort_transaction(r->producer, TXN_TIMEOUT_MS);
+        rd_kafka_error_t *error = rd_kafka_abort_transaction(r->producer, TXN_CALL_TIMEOUT_MS);
+        for (int attempt = 1; error && rd_kafka_error_is_retriable(error) && attempt < TXN_ATTEMPTS; attempt++) {
+                rd_kafka_error_destroy(error);
+                before_retry(r);
+                error = rd_kafka_abort_transaction(r->producer, TXN_CALL_TIMEOUT_MS);
+        }
         if (error) {
                 log_txn_error("cannot abort the transaction", error);
                 if (rd_kafka_error_is_fatal(error))
@@ -87,27 +106,43 @@ static void abort_transaction(struct run *r, bool rewind) {
                 rewind_to_committed(r);
 }
 
+/* Sends the consumed positions to the transaction. A retriable error is
+ * retried: the offsets must be in the transaction before it commits, or the
+ * batch's records would be published while its input stays uncommitted, and
+ * the next owner of the partitions would publish them again. */
+static rd_kafka_error_t *send_offsets(struct run *r) {
+        rd_kafka_error_t *error = NULL;
+        for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+                if (error) {
+                        rd_kafka_error_destroy(error);
+                        before_retry(r);
+                }
+                rd_kafka_topic_partition_list_t *positions = NULL;
+                rd_kafka_resp_err_t err = rd_kafka_assignment(r->consumer, &positions);
+                if (err)
+                        return rd_kafka_error_new(err, "cannot read the assignment: %s", rd_kafka_err2str(err));
+                rd_kafka_position(r->consumer, positions);
+                rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
+                error = rd_kafka_send_offsets_to_transaction(r->producer, positions, cgmd, TXN_CALL_TIMEOUT_MS);
+                rd_kafka_consumer_group_metadata_destroy(cgmd);
+                rd_kafka_topic_partition_list_destroy(positions);
+                if (!error || !rd_kafka_error_is_retriable(error))
+                        return error;
+                if (attempt == 0)
+                        log_warning("cannot send the offsets to the transaction yet: %s; retrying",
+                                    rd_kafka_error_string(error));
+        }
+        return error;
+}
+
 /* Sends the consumed positions and commits. Returns false when the
  * transaction had to be aborted (or the error was fatal). */
 static bool commit_transaction(struct run *r) {
         if (!r->in_transaction)
                 return true;
-        rd_kafka_error_t *error = NULL;
-        rd_kafka_topic_partition_list_t *positions = NULL;
-        if (rd_kafka_assignment(r->consumer, &positions) == 0 && positions) {
-                rd_kafka_position(r->consumer, positions);
-                rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(r->consumer);
-                error = rd_kafka_send_offsets_to_transaction(r->producer, positions, cgmd, -1);
-                rd_kafka_consumer_group_metadata_destroy(cgmd);
-                rd_kafka_topic_partition_list_destroy(positions);
-        }
-        for (int attempt = 0; !error || rd_kafka_error_is_retriable(error); attempt++) {
-                if (error) {
-                        rd_kafka_error_destroy(error);
-                        if (attempt > 10)
-                                break;
-                }
-                error = rd_kafka_commit_transaction(r->producer, -1);
+        rd_kafka_error_t *error = send_offsets(r);
+        for (int attempt = 0; !error && attempt < TXN_ATTEMPTS; attempt++) {
+                error = rd_kafka_commit_transaction(r->producer, TXN_CALL_TIMEOUT_MS);
                 if (!error) {
                         r->in_transaction = false;
                         dedup_index_commit(r->dedup);
@@ -117,15 +152,26 @@ static bool commit_transaction(struct run *r) {
                 }
                 if (!rd_kafka_error_is_retriable(error))
                         break;
+                /* the commit's outcome is not known yet: ask again */
+                if (attempt == 0)
+                        log_warning("the transaction's commit did not complete yet: %s; retrying",
+                                    rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                error = NULL;
+                before_retry(r);
         }
+        if (!error)
+                error = rd_kafka_error_new(RD_KAFKA_RESP_ERR__TIMED_OUT, "the commit did not complete after %d attempts",
+                                           TXN_ATTEMPTS);
         log_txn_error("cannot commit the transaction", error);
         bool fatal = rd_kafka_error_is_fatal(error);
-        bool abortable = rd_kafka_error_txn_requires_abort(error);
         rd_kafka_error_destroy(error);
-        if (fatal || !abortable) {
+        if (fatal) {
                 r->fatal = true;
                 return false;
         }
+        /* Abortable, or retriable and out of attempts: nothing of the
+         * transaction is visible; abort it and process the batch again. */
         abort_transaction(r, true);
         return false;
 }
