@@ -134,6 +134,8 @@ struct md_mention {
 struct md_entity {
         enum md_entity_type type;
         char *name;                 /* canonical (arena) */
+        const char *written;        /* an agency in Cyrillic or Greek: its name as the text first
+                                       writes it ("ТАСС" for TASS); NULL: as name */
         uint32_t count;
         uint32_t first_token;
         uint32_t n_tokens;          /* tokens of the longest mention */

@@ -284,6 +284,13 @@ static int add_org(struct md_doc *d, uint32_t first, uint32_t last, const char *
                 return (int)e;
         if (agency)
                 d->ents[e].agency = true;
+        /* in Cyrillic or Greek, as the text writes it ("ТАСС", not TASS) */
+        unsigned char lead = (unsigned char)d->text[d->tok[first].start];
+        if (canonical && agency && !d->ents[e].written && lead >= 0xCD && lead <= 0xD3) {
+                d->ents[e].written = span_text(d, first, last, true);
+                if (!d->ents[e].written)
+                        return -ENOMEM;
+        }
         return add_mention(d, first, last, (uint32_t)e);
 }
 
@@ -1062,9 +1069,12 @@ static int german_role_compounds(struct md_doc *d) {
                 char *name = arena_strndup(d->arena, w, n);
                 if (!name)
                         return -ENOMEM;
-                int r = add_org(d, i, i, name, false);
-                if (r < 0)
-                        return r;
+                /* counted, but the token stays the role's: "sagte der
+                 * SPD-Abgeordnete Jonas Richter" quotes Richter, not the SPD */
+                int64_t e = named_entity(d, MD_ENT_ORG, name, i);
+                if (e < 0)
+                        return (int)e;
+                d->ents[e].count++;
         }
         return 0;
 }

@@ -284,7 +284,12 @@ int md_quotes(struct md_doc *d, struct article_metadata *m) {
                 spans[n] = q;
                 speakers[n] = speaker;
                 quotes[n].text = text;
-                quotes[n].speaker = speaker >= 0 ? d->ents[md_entity_root(d, (uint32_t)speaker)].name : NULL;
+                if (speaker >= 0) {
+                        const struct md_entity *se = &d->ents[md_entity_root(d, (uint32_t)speaker)];
+                        quotes[n].speaker = se->written ? se->written : se->name;
+                } else {
+                        quotes[n].speaker = NULL;
+                }
                 n++;
         }
         m->quotes = quotes;
