@@ -61,6 +61,7 @@ enum md_class {
         MD_C_AND = 1u << 26,        /* and, et, und, y: inside an organization's name */
         MD_C_IN = 1u << 27,         /* in, at, à, en, в: a place of several words may follow */
         MD_C_PLACE_TYPE = 1u << 28, /* stadium, estadio, island, province: a place's name follows */
+        MD_C_THAT = 1u << 29,       /* that, que, dass, что: reported speech follows */
 };
 
 struct md_rule {

@@ -72,6 +72,13 @@ static bool is_punct(const struct md_token *t, uint32_t cp) {
         return (t->flags & MD_T_PUNCT) && t->cp == cp;
 }
 
+static size_t cp_count(const char *s, size_t len) {
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++)
+                n += ((unsigned char)s[i] & 0xC0) != 0x80;
+        return n;
+}
+
 /* « „ “ " ‘: a name in quotation marks after its kind ("компания «Газпром»") */
 static bool is_opening_quote(const struct md_token *t) {
         return (t->flags & MD_T_PUNCT) &&
@@ -160,7 +167,8 @@ static bool is_org_word(const struct md_doc *d, const struct md_token *t, uint32
                 return false;
         if (cls_any(t) & which)
                 return true;
-        if (d->lang == MD_LANG_DE && (which & MD_C_ORG_SUFFIX) && (t->flags & MD_T_CAP) && t->len < 120) {
+        if (d->lang == MD_LANG_DE && (which & MD_C_ORG_SUFFIX) && (t->flags & MD_T_CAP) && t->len < 120 &&
+            !(cls(d, t) & (MD_C_ORG_TYPE | MD_C_AGENCY_CUE))) {
                 char low[256];
                 return german_org_compound(low, lower_token(d, t, low));
         }
@@ -396,6 +404,9 @@ static bool weak_city(const struct md_doc *d, uint32_t i, const struct md_place_
 }
 
 static int push_single(struct md_doc *d, struct pass *p, uint32_t tok) {
+        /* a word for a kind of organization is no name: "Die Gewerkschaft fordert" */
+        if (cls(d, &d->tok[tok]) & (MD_C_ORG_TYPE | MD_C_AGENCY_CUE | MD_C_ORG_HEAD))
+                return 0;
         if (grow(d, (void **)&p->singles, &p->cap_singles, p->n_singles, sizeof(*p->singles)) < 0)
                 return -ENOMEM;
         p->singles[p->n_singles++] = (struct single){ .tok = tok, .loc_prep = prev_is_loc_prep(d, tok),
@@ -467,6 +478,22 @@ static bool prev_is_in(const struct md_doc *d, uint32_t i) {
                d->tok[i - 1].sentence == d->tok[i].sentence;
 }
 
+static int classify_chunk(struct md_doc *d, struct pass *p, uint32_t first, uint32_t last);
+
+/* A club opening the run: its name ends at its place when two or more
+ * names follow ("l'Olympique de Marseille Yanis Kaboré"). */
+static int add_club(struct md_doc *d, struct pass *p, uint32_t first, uint32_t last) {
+        for (uint32_t i = first + 1; i < last; i++) {
+                struct md_place_hit h;
+                int64_t pl = (d->tok[i].flags & MD_T_CAP) ? place_at(d, i, last, &h) : -1;
+                if (pl >= 0 && pl < (int64_t)last && last - (uint32_t)pl >= 2) {
+                        int r = add_org(d, first, (uint32_t)pl, NULL, false);
+                        return r < 0 ? r : classify_chunk(d, p, (uint32_t)pl + 1, last);
+                }
+        }
+        return add_org(d, first, last, NULL, false);
+}
+
 /* Classifies the name chunk first..last (no agencies or places in it). */
 static int classify_chunk(struct md_doc *d, struct pass *p, uint32_t first, uint32_t last) {
         /* Leading determiners, sentence-opening stop words, nationality adjectives before a title. */
@@ -493,7 +520,7 @@ static int classify_chunk(struct md_doc *d, struct pass *p, uint32_t first, uint
 
         /* A club: "FC Bayern München", "Real Madrid". */
         if (first < last && (cls_any(&d->tok[first]) & MD_C_ORG_PREFIX))
-                return add_org(d, first, last, NULL, false);
+                return add_club(d, p, first, last);
         /* German: the kind of organization, then its name: "Gewerkschaft Verdi" */
         if (d->lang == MD_LANG_DE && first < last && last - first <= 3 && german_org_type(d, &d->tok[first]) &&
             !is_title(d, &d->tok[first + 1]))
@@ -522,10 +549,20 @@ static int classify_chunk(struct md_doc *d, struct pass *p, uint32_t first, uint
                 return add_org(d, first, last, NULL, false);
         }
 
+        /* "la analista de Banorte Lucía Garza", "the head of Airbus Guillaume Faury": a title, "of",
+         * an organization's one word, a person's two or three */
+        if (first >= 2 && last - first >= 2 && last - first <= 3 && is_word(&d->tok[first - 1]) &&
+            !(d->tok[first - 1].flags & MD_T_CAP) && (cls(d, &d->tok[first - 1]) & MD_C_OF) &&
+            is_title(d, &d->tok[first - 2]) && !is_title(d, &d->tok[first]) && !(d->tok[first].flags & MD_T_STOP)) {
+                int r = add_org(d, first, first, NULL, false);
+                return r < 0 ? r : add_person(d, first + 1, last);
+        }
         /* After a title: a person (the words after the last title word). */
         int64_t title = -1;
         for (uint32_t i = first; i <= last; i++)
-                if (is_title(d, &d->tok[i]))
+                /* a title word that ends a name is a surname: "Jonas Richter", "Anna König" */
+                if (is_title(d, &d->tok[i]) &&
+                    !(i == last && i > first && !is_title(d, &d->tok[i - 1]) && !(cls_any(&d->tok[i]) & MD_C_HONORIFIC)))
                         title = i;
         if (title < 0 && first > 0 && is_title(d, &d->tok[first - 1]) &&
             d->tok[first - 1].sentence == d->tok[first].sentence)
@@ -570,7 +607,8 @@ static int classify_chunk(struct md_doc *d, struct pass *p, uint32_t first, uint
         if (words == 1) {
                 const struct md_token *t = &d->tok[first];
                 if (t->flags & MD_T_UPPER) {
-                        if (t->len >= 2 && t->len <= 6)
+                        size_t letters = cp_count(d->text + t->start, t->len);
+                        if (letters >= 2 && letters <= 6)   /* "NATO", "ЦСКА" */
                                 return add_org(d, first, first, NULL, false);
                         return 0;
                 }
@@ -603,6 +641,12 @@ static bool run_is_org(struct md_doc *d, uint32_t first, uint32_t last, uint32_t
         if (cls_any(&d->tok[first]) & MD_C_ORG_PREFIX)
                 return true;
         if (is_org_word(d, &d->tok[last], MD_C_ORG_SUFFIX) && !(cls(d, &d->tok[last]) & MD_C_AGENCY_CUE))
+                return true;
+        /* Romance languages and Russian put the head first: "Fondo Monetario Internacional" */
+        if ((d->lang == MD_LANG_FR || d->lang == MD_LANG_ES || d->lang == MD_LANG_IT || d->lang == MD_LANG_PT ||
+             d->lang == MD_LANG_RU) &&
+            is_org_word(d, &d->tok[first], MD_C_ORG_HEAD) && (d->tok[first].flags & MD_T_CAP) &&
+            !(d->tok[first].flags & MD_T_UPPER))
                 return true;
         int64_t head = -1;
         for (uint32_t i = first; i < last; i++) {
@@ -643,6 +687,24 @@ static int classify_run(struct md_doc *d, struct pass *p, uint32_t first, uint32
                      last + 2 < d->n_tok && is_name_token(d, &d->tok[last + 2]) &&
                      place_at(d, first, last, &h) < 0) ||
                     cyrillic_org_word(d, t0))
+                        return add_org(d, first, last, NULL, false);
+        }
+        /* Several words after a kind of organization, or in English before
+         * one: "the medical charity Médecins Sans Frontières", "the United
+         * Auto Workers union" */
+        if (first < last && last - first <= 5 && !(t0->flags & MD_T_SENT_START)) {
+                const struct md_token *pv = first > 0 ? &d->tok[first - 1] : NULL;
+                const struct md_token *nx = last + 1 < d->n_tok ? &d->tok[last + 1] : NULL;
+                const struct md_token *pv2 = first > 1 ? &d->tok[first - 2] : NULL;
+                /* (not "вице-президент банка Андрей Соколов": a title before the kind) */
+                bool type_before = pv && is_word(pv) && !(pv->flags & MD_T_CAP) && (cls(d, pv) & MD_C_ORG_TYPE) &&
+                                   pv->sentence == t0->sentence && !is_title(d, &d->tok[first]) &&
+                                   !(pv2 && is_title(d, pv2));
+                bool type_after = d->lang == MD_LANG_EN && nx && is_word(nx) && !(nx->flags & MD_T_CAP) &&
+                                  (cls(d, nx) & MD_C_ORG_TYPE) && pv && is_word(pv) && (cls(d, pv) & MD_C_DETERMINER) &&
+                                  !(pv2 && is_word(pv2) && (cls(d, pv2) & MD_C_SPEECH));
+                struct md_place_hit ph;
+                if ((type_before || type_after) && place_at(d, first, last, &ph) != (int64_t)last)
                         return add_org(d, first, last, NULL, false);
         }
         /* The whole run a place ("Russian Federation", "New York")? */
@@ -689,6 +751,8 @@ static int classify_run(struct md_doc *d, struct pass *p, uint32_t first, uint32
                 if (d->lang == MD_LANG_DE && first < last && german_org_type(d, &d->tok[first]) &&
                     !is_org_word(d, &d->tok[last], MD_C_ORG_SUFFIX))
                         first++;
+                if (first < last && (cls_any(&d->tok[first]) & MD_C_ORG_PREFIX))
+                        return add_club(d, p, first, last);
                 return add_org(d, first, last, NULL, false);
         }
         /* Not an organization: "Putin and Merkel" are two names. */
@@ -762,12 +826,6 @@ static size_t surname_key(const struct md_doc *d, uint32_t last, char *out) {
         return md_stem(out, n);
 }
 
-static size_t cp_count(const char *s, size_t len) {
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++)
-                n += ((unsigned char)s[i] & 0xC0) != 0x80;
-        return n;
-}
 
 /* Whether two surname keys are one name: equal, or one the other plus at
  * most three letters ("navalny", "navalnyi", "navalnyin"). */
@@ -1175,6 +1233,19 @@ int md_names(struct md_doc *d) {
                             d->tok[k].sentence == d->tok[first].sentence &&
                             !(!head && !(cls(d, &d->tok[j]) & MD_C_AND) && is_org_word(d, &d->tok[k], MD_C_ORG_HEAD | MD_C_ORG_SUFFIX))) {
                                 j = k;
+                                continue;
+                        }
+                        /* an organization's head, "of" and a lower-case noun: "Conseil de sécurité",
+                         * "Confédération générale des entreprises" */
+                        if (head && romance_or_ru && (last == j - 1) && is_word(t) && !(t->flags & MD_T_CAP) &&
+                            (cls(d, t) & MD_C_OF) && (extended || is_org_word(d, &d->tok[last], MD_C_ORG_HEAD)) &&
+                            j + 1 < d->n_tok && is_word(&d->tok[j + 1]) &&
+                            !(d->tok[j + 1].flags & (MD_T_CAP | MD_T_STOP | MD_T_NUM)) &&
+                            d->tok[j + 1].sentence == d->tok[first].sentence &&
+                            !(cls(d, &d->tok[j + 1]) & (MD_C_SPEECH | MD_C_MONTH | MD_C_WEEKDAY | MD_C_ORG_TYPE))) {
+                                last = j + 1;
+                                j += 2;
+                                extended = true;
                                 continue;
                         }
                         /* an organization's head and its adjectives: "Assemblée nationale", "Министерство обороны" */

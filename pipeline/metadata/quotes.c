@@ -235,9 +235,12 @@ int md_quotes(struct md_doc *d, struct article_metadata *m) {
                                         break;
                         }
                 }
-                /* before: "Putin said: “…”", "Volkov: “…”" */
+                /* before: "Putin said: “…”", "Volkov: “…”"; further back after
+                 * "that": "a assuré au journal Le Parisien que « … »" */
                 if (speaker < 0 && o > 0) {
-                        size_t lo = o > 5 ? o - 5 : 0;
+                        bool that = is_word(&d->tok[o - 1]) && (cls(d, &d->tok[o - 1]) & MD_C_THAT);
+                        size_t back = that ? 12 : 5;
+                        size_t lo = o > back ? o - back : 0;
                         for (size_t k = o; k-- > lo;) {
                                 const struct md_token *u = &d->tok[k];
                                 if (u->sentence != t->sentence)
@@ -251,15 +254,31 @@ int md_quotes(struct md_doc *d, struct article_metadata *m) {
                                 if ((is_punct(u, ':') || is_punct(u, ',')) && k + 1 == o) {
                                         /* "Volkov: “…”", "Kommentatorin Lena Wolf lobte beide Mannschaften: „…“",
                                          * "Pour la consultante Hélène Petit, « … »" */
+                                        bool named = false;
                                         for (size_t x = d->sentence_first[t->sentence]; x < k; x++) {
                                                 int64_t e = md_entity_at(d, x);
+                                                named |= e >= 0 && !(d->tok[x].flags & MD_T_IN_QUOTE);
                                                 if (e >= 0 && d->ents[e].type == MD_ENT_PERSON && !(d->tok[x].flags & MD_T_IN_QUOTE)) {
                                                         verb = true;
                                                         speaker = e;
                                                         break;
                                                 }
                                         }
-                                        break;
+                                        if (speaker >= 0)
+                                                break;
+                                        /* "Selon lui, « … »", "По его словам, «…»": the person named last */
+                                        for (size_t x = k > 3 ? k - 3 : 0; !named && x < k; x++) {
+                                                if (is_word(&d->tok[x]) && (cls(d, &d->tok[x]) & MD_C_ACCORDING) &&
+                                                    d->tok[x].sentence == t->sentence) {
+                                                        verb = true;
+                                                        speaker = last_person_before(d, o);
+                                                        break;
+                                                }
+                                        }
+                                        if (speaker >= 0)
+                                                break;
+                                        /* "футболист сказал: «…»": on to the verb */
+                                        continue;
                                 }
                         }
                 }

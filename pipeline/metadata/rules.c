@@ -86,6 +86,8 @@ static const struct rule_list rule_lists[] = {
         L(IT, MD_C_PLACE_TYPE, "stadio isola provincia regione città paese aeroporto fiume lago"),
         L(PT, MD_C_PLACE_TYPE, "estádio ilha província região cidade aeroporto rio lago"),
         L(RU, MD_C_PLACE_TYPE, "стадион остров область области город города поселок аэропорт река реки озеро"),
+        L(EN, MD_C_THAT, "that"), L(FR, MD_C_THAT, "que qu"), L(DE, MD_C_THAT, "dass"), L(ES, MD_C_THAT, "que"),
+        L(IT, MD_C_THAT, "che"), L(PT, MD_C_THAT, "que"), L(RU, MD_C_THAT, "что"),
         L(EN, MD_C_IN, "in at"), L(FR, MD_C_IN, "à en dans"), L(DE, MD_C_IN, "in im"), L(ES, MD_C_IN, "en"),
         L(IT, MD_C_IN, "in a"), L(PT, MD_C_IN, "em no na"), L(RU, MD_C_IN, "в во"), L(EL, MD_C_IN, "στην στο στη"),
         L(EN, MD_C_YEAR_PREP, "in since until by from before after during of"),
@@ -129,7 +131,7 @@ static const struct rule_list rule_lists[] = {
         L(FR, MD_C_ORG_SUFFIX, "sa sas sarl"),
         L(FR, MD_C_ORG_HEAD, "ministère parti agence banque université conseil commission cour tribunal assemblée "
                              "sénat société fédération union syndicat confédération association institut fondation "
-                             "comité office organisation groupe compagnie caisse"),
+                             "comité office organisation groupe compagnie caisse fonds ligue"),
         L(FR, MD_C_SPEECH, "déclaré dit affirmé expliqué ajouté indiqué souligné estimé assuré précisé annoncé écrit "
                            "confié martelé insisté prévenu répondu rappelé jugé dénoncé regretté lancé tweeté raconté "
                            "déclare affirme explique ajoute indique souligne estime assure précise annonce confie "
@@ -198,6 +200,7 @@ static const struct rule_list rule_lists[] = {
         REL(DE, 0, "heute"), REL(DE, -1, "gestern"), REL(DE, 1, "morgen"), REL(DE, -2, "vorgestern"),
         REL(DE, 2, "übermorgen"),
         L(DE, MD_C_ABBREV, "bzw nr str ing dipl"),
+        L(DE, MD_C_NOT_NAME, "millionen milliarden euro dollar prozent franken pfund"),
 
         /* Spanish */
         L(ES, MD_C_HONORIFIC | MD_C_ABBREV, "sr sra srta dr dra"),
@@ -217,7 +220,8 @@ static const struct rule_list rule_lists[] = {
         L(ES, MD_C_ORG_SUFFIX, "sa sl"),
         L(ES, MD_C_ORG_HEAD, "ministerio partido agencia banco universidad consejo comisión tribunal congreso senado "
                              "sociedad federación unión sindicato asociación instituto fundación comité grupo compañía "
-                             "guardia policía ayuntamiento junta gobierno generalitat audiencia"),
+                             "guardia policía ayuntamiento junta gobierno generalitat audiencia fondo "
+                             "confederación"),
         L(ES, MD_C_SPEECH, "dijo dice explicó explica afirmó afirma declaró declara aseguró asegura señaló señala "
                            "añadió añade indicó indica advirtió advierte subrayó subraya destacó destaca manifestó "
                            "comentó apuntó insistió reconoció sostuvo escribió anunció recordó lamentó denunció agregó "
@@ -273,13 +277,16 @@ static const struct rule_list rule_lists[] = {
                           "директора секретарь секретаря пресс-секретарь пресс-секретаря посол посла судья депутат "
                           "депутата лидер лидера канцлер канцлера патриарх король политик политика оппозиционер "
                           "оппозиционера соратник соратника соратница сенатор прокурор генпрокурор синоптик эксперт "
-                          "аналитик критик жительница житель руководитель представительница"),
+                          "аналитик критик жительница житель руководитель представительница вице-президент "
+                          "вице-президента вице-премьер вице-премьера гендиректор гендиректора заместитель "
+                          "заместителя замминистра глава"),
         L(RU, MD_C_ORG_TYPE, "компания компании концерн концерна холдинг профсоюз авиакомпания авиакомпании "
                              "банк банка корпорация корпорации госкорпорация госкорпорации производитель "
                              "оператор ритейлер автоконцерн автопроизводитель"),
         L(RU, MD_C_ORG_HEAD, "министерство министерства партия партии агентство агентства банк банка университет "
                              "совет совета комиссия служба службы суд суда полиция правительство правительства "
-                             "госдума госдумы компания компании фонд фонда"),
+                             "госдума госдумы компания компании фонд фонда академия академии институт "
+                             "института университета"),
         L(RU, MD_C_SPEECH, "заявил заявила заявили сказал сказала сказали сообщил сообщила сообщили отметил "
                            "отметила подчеркнул подчеркнула написал написала добавил добавила пояснил пояснила "
                            "признал признала считает заявляет говорит уточнил уточнила рассказал рассказала"),
@@ -390,6 +397,26 @@ static const char *const agencies[] = {
         "ABC News",
         "NBC News",
         "CBS News",
+        /* more national outlets, by country (none whose name is also a
+         * common word: "Welt", "Sport", "Público" would be found everywhere) */
+        "USA Today", "Los Angeles Times", "The Atlantic", "The Economist|Economist", "The Times", "The Telegraph|Telegraph",
+        "The Independent", "Daily Mail", "The Irish Times|Irish Times", "Times of India", "The Hindu", "South China Morning Post",
+        "Sydney Morning Herald", "CBC", "Nikkei", "Haaretz", "Times of Israel",
+        "Le Parisien", "Les Echos", "L'Équipe|L'Equipe|L’Équipe", "Ouest-France", "Le Point", "L'Express|L’Express",
+        "Mediapart", "Franceinfo|France Info", "France Inter", "BFMTV", "TF1", "France Télévisions", "Le Soir", "RTBF",
+        "Le Temps", "RTS", "La Presse", "Radio-Canada", "Jeune Afrique",
+        "Die Zeit", "Die Welt", "Handelsblatt", "taz", "Der Tagesspiegel|Tagesspiegel", "Der Stern", "Focus Online",
+        "Tagesschau", "n-tv", "RTL", "Deutschlandfunk", "Der Standard", "Die Presse", "ORF", "Neue Zürcher Zeitung|NZZ",
+        "Tages-Anzeiger", "SRF",
+        "ABC", "El Confidencial", "elDiario.es", "Cadena SER", "COPE", "Onda Cero", "Marca", "Diario AS",
+        "Mundo Deportivo", "El Periódico", "Clarín", "La Nación", "Página 12|Página/12", "El Tiempo",
+        "El Universal", "Milenio", "El Comercio", "El Mercurio", "Televisa",
+        "La Stampa", "Il Sole 24 Ore", "Il Messaggero", "RAI", "Sky TG24", "La Gazzetta dello Sport|Gazzetta dello Sport",
+        "Folha de S.Paulo|Folha", "O Globo", "Estadão|O Estado de S. Paulo", "RTP",
+        "Sport-Express|Спорт-Экспресс", "Gazeta.ru|Газета.Ru|Газета.ру", "Lenta.ru|Лента.ру|Lenta.Ru", "Fontanka|Фонтанка",
+        "Rossiyskaya Gazeta|Российская газета", "Moskovsky Komsomolets|Московский комсомолец", "Komsomolskaya Pravda|Комсомольская правда",
+        "Channel One|Первый канал", "Rossiya 24|Россия 24", "NTV|НТВ", "Dozhd|Дождь", "Ekho Moskvy|Эхо Москвы",
+        "Kathimerini|Καθημερινή", "ERT|ΕΡΤ",
 };
 
 /* A word: rule classes (for rule words) and the languages it is a stop
