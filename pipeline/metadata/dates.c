@@ -113,7 +113,7 @@ static int month_of(const struct md_doc *d, const struct md_token *t) {
  * future tense ("perturbera", "llegarán"). */
 static bool future_sentence(const struct md_doc *d, uint32_t i) {
         uint32_t s = d->tok[i].sentence;
-        static const char *const fr[] = { "era", "ira", "ront", "rons", NULL };
+        static const char *const fr[] = { "era", "ira", "rra", "vra", "dra", "aura", "ront", "rons", NULL };
         static const char *const es_it_pt[] = { "rá", "rán", "ré", "remos", "rà", "ranno", "rão", NULL };
         const char *const *endings = d->lang == MD_LANG_FR ? fr : es_it_pt;
         bool romance = d->lang == MD_LANG_FR || d->lang == MD_LANG_ES || d->lang == MD_LANG_IT || d->lang == MD_LANG_PT;
@@ -379,7 +379,11 @@ int md_dates(struct md_doc *d, struct article_metadata *m) {
                 if (mo && have_year && i > 0 && is_word(&d->tok[i - 1]) &&
                     (cls(d, &d->tok[i - 1]) & (MD_C_YEAR_PREP | MD_C_LOC_PREP)) &&
                     !(i + 1 < d->n_tok && number_of(d, &d->tok[i + 1], false) >= 0)) {
-                        f = (struct found){ .first = i - 1, .last = i, .y = infer_year(d, mo, 0), .m = mo, .relative = true };
+                        /* "en août" in a sentence about the future: the next August */
+                        int y = infer_year(d, mo, 0);
+                        if (d->pub_m && future_sentence(d, i) && !said_before(d, i))
+                                y = mo >= d->pub_m ? d->pub_y : d->pub_y + 1;
+                        f = (struct found){ .first = i - 1, .last = i, .y = y, .m = mo, .relative = true };
                         int r = add(d, &ds, &f);
                         if (r < 0)
                                 return r;

@@ -225,7 +225,7 @@ static const struct rule_list rule_lists[] = {
         L(ES, MD_C_SPEECH, "dijo dice explicó explica afirmó afirma declaró declara aseguró asegura señaló señala "
                            "añadió añade indicó indica advirtió advierte subrayó subraya destacó destaca manifestó "
                            "comentó apuntó insistió reconoció sostuvo escribió anunció recordó lamentó denunció agregó "
-                           "expresó contó relató narró admitió respondió"),
+                           "expresó contó relató narró admitió respondió confirmó confirma"),
         L(ES, MD_C_ACCORDING, "según informó informa"),
         L(ES, MD_C_DETERMINER, "el la los las un una unos unas este esta estos estas"),
         L(ES, MD_C_LOC_PREP, "en desde hacia hasta a por"),
