@@ -95,7 +95,7 @@ static const struct rule_list rule_lists[] = {
         L(EN, MD_C_PARTICLE, "de van von der den da di du del della la le bin al ibn ben dos das ter zu"),
         L(EN, MD_C_OF, "of for"),
         L(EN, MD_C_NEXT, "next coming"),
-        L(EN, MD_C_FUTURE, "will 'll shall until till plan plans planned expected due scheduled upcoming"),
+        L(EN, MD_C_FUTURE, "will 'll shall until till plan plans expected due scheduled upcoming"),
         L(FR, MD_C_FUTURE, "jusqu prochain prochaine va vont doit doivent devrait devraient prévu prévue prévoit"),
         L(DE, MD_C_FUTURE, "wird werden bis soll sollen will wollen geplant"),
         L(ES, MD_C_FUTURE, "hasta será serán va van prevé previsto prevista antes esperan espera"),

@@ -302,6 +302,44 @@ static void relative_dates_need_a_day(void **state) {
         assert_date(m, "2020-08", "month", "in August");
 }
 
+static void a_month_ahead_in_a_sentence_about_the_future(void **state) {
+        struct pf *f = *state = pf_new(NULL);
+        pf_assert_accepted(f, pf_run_str(f, " date 2022-05-19 Le défenseur a été suspendu pour trois matchs mercredi. "
+                                            "Il pourra rejouer dès la reprise du championnat en août."));
+        assert_date(&f->a.metadata, "2022-08", "month", "en août");
+        assert_date(&f->a.metadata, "2022-05-18", "day", "mercredi");
+}
+
+/* Organizations the rules find by their kind, their head word, an outlet's
+ * article, a French elision or a German compound, named as the text writes
+ * them; and the speaker next to a role compound. */
+static void organizations_by_rule(void **state) {
+        struct pf *f = *state = pf_new(NULL);
+        pf_assert_accepted(f, pf_run_str(f, " date 2021-04-09 Le Conseil d'État a suspendu jeudi un arrêté du maire de "
+                                            "Nice, a rapporté Le Monde. La Confédération générale du travail a salué la décision."));
+        static const char *const fr[] = { "Conseil d'État", "Le Monde", "Confédération générale du travail", NULL };
+        assert_entities("organizations", f->a.metadata.organizations, f->a.metadata.n_organizations, fr);
+        pf_free(f);
+
+        f = *state = pf_new(NULL);
+        pf_assert_accepted(f, pf_run_str(f, " date 2021-07-28 Der Autobauer Volkswagen hat am Dienstag seine Prognose "
+                                            "angehoben. „Das Gesetz schützt Menschen, die Missstände aufdecken“, sagte der "
+                                            "SPD-Abgeordnete Jonas Richter. Die Gewerkschaft Verdi fordert mehr Personal."));
+        static const char *const de[] = { "Volkswagen", "SPD", "Verdi", NULL };
+        assert_entities("organizations", f->a.metadata.organizations, f->a.metadata.n_organizations, de);
+        assert_quote(&f->a.metadata, "Das Gesetz schützt", "Jonas Richter");
+        assert_null(find_entity(f->a.metadata.organizations, f->a.metadata.n_organizations, "Gewerkschaft"));
+        pf_free(f);
+
+        f = *state = pf_new(NULL);
+        pf_assert_accepted(f, pf_run_str(f, " date 2021-06-01 Авиакомпания «Аэрофлот» увеличит число рейсов в Сочи, "
+                                            "передает ТАСС. Сбербанк в понедельник открыл новый центр в Казани."));
+        static const char *const ru[] = { "Аэрофлот", "ТАСС", "Сбербанк", NULL };
+        assert_entities("organizations", f->a.metadata.organizations, f->a.metadata.n_organizations, ru);
+        /* sources keep the agency's canonical name, for counting across languages */
+        assert_true(has_string(f->a.metadata.cited_sources, f->a.metadata.n_cited_sources, "TASS"));
+}
+
 static void hashtags_links_and_addresses(void **state) {
         struct pf *f = *state = pf_new(NULL);
         pf_assert_accepted(f, pf_run_str(f,
@@ -386,6 +424,8 @@ int main(void) {
                 T(absolute_dates),
                 T(dates_in_other_languages),
                 T(relative_dates_need_a_day),
+                T(a_month_ahead_in_a_sentence_about_the_future),
+                T(organizations_by_rule),
                 T(hashtags_links_and_addresses),
                 T(limits_are_configurable),
                 T(output_is_deterministic),
