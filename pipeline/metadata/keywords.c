@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+/* inlined: a call per word into the library costs more than the hash */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "metadata.h"

@@ -47,6 +47,11 @@ static bool is_letter_cp(uint32_t cp) {
         return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
 }
 
+/* ASCII classes for the per-byte loops: a table lookup instead of three
+ * range tests. UPPER is 1 so that (class & UPPER) << 5 lower-cases. */
+enum { A_UPPER = 1, A_LOWER = 2, A_DIGIT = 4 };
+static const uint8_t ascii_class[256] = { ['0' ... '9'] = A_DIGIT, ['A' ... 'Z'] = A_UPPER, ['a' ... 'z'] = A_LOWER };
+
 static bool is_apostrophe(uint32_t cp) {
         return cp == '\'' || cp == 0x2019;
 }
@@ -208,19 +213,20 @@ static void finish_word(struct md_doc *d, struct md_token *t, size_t *lower_used
         /* one pass: the flags, and the lower-cased stem (as md_lower() writes it) */
         size_t i = 0;
         if (ascii) {
-                /* the common case, without a branch per class */
-                unsigned digit_count = 0, lower_count = 0;
+                /* the common case, without a branch per class: every byte is
+                 * lower-cased, and the stem's end cut where it ends */
+                unsigned any = 0, all = A_DIGIT;
                 for (; i < t->len; i++) {
                         unsigned char b = (unsigned char)w[i];
-                        unsigned is_upper = (unsigned)(b - 'A') < 26u, is_lower = (unsigned)(b - 'a') < 26u;
-                        low[o] = (char)(b + (is_upper << 5));
-                        o += i < stem;
-                        digit_count += (unsigned)(b - '0') < 10u;
-                        lower_count += is_lower;
-                        letters += is_upper | is_lower;
+                        unsigned c = ascii_class[b];
+                        low[i] = (char)(b + ((c & A_UPPER) << 5));
+                        any |= c;
+                        all &= c;
+                        letters += (c & (A_UPPER | A_LOWER)) != 0;
                 }
-                digits = digit_count == t->len;
-                upper = lower_count == 0;
+                o = stem;
+                digits = all != 0;
+                upper = !(any & A_LOWER);
         }
         for (; i < t->len;) {
                 unsigned char b = (unsigned char)w[i];
@@ -346,10 +352,8 @@ int md_tokenize(struct md_doc *d) {
                         bool ascii = cp < 0x80;
                         for (;;) {
                                 uint32_t c2;
-                                if (e < len && (unsigned char)s[e] < 0x80 && is_ascii_alnum((unsigned char)s[e])) {
+                                while (e < len && ascii_class[(unsigned char)s[e]])
                                         e++;
-                                        continue;
-                                }
                                 if (e < len && (unsigned char)s[e] >= 0x80)
                                         ascii = false;
                                 size_t k2 = e < len ? utf8_decode((const uint8_t *)s + e, len - e, &c2) : 0;
