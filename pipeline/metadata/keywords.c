@@ -12,46 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
-/* inlined: a call per word into the library costs more than the hash */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "metadata.h"
 #include "pipeline/utf8.h"
 
-struct kw {
-        uint64_t hash;
-        const char *key;        /* lower-cased (arena) */
-        size_t key_len;
+struct kw {                     /* 32 bytes: the table is cleared for every article */
         double score;
+        const char *key;        /* lower-cased (arena) */
+        uint32_t hash;          /* the token's (never 0 in a used slot) */
         uint32_t first;         /* token */
         uint32_t shown;         /* token whose text is shown when all are capitalized */
+        uint16_t key_len;
         bool all_cap;
 };
 
-static size_t letters_in(const char *s, size_t len) {
-        size_t n = 0;
-        for (size_t i = 0; i < len;) {
-                unsigned char b = (unsigned char)s[i];
-                if (b < 0x80) {
-                        n += (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
-                        i++;
-                        continue;
-                }
-                uint32_t cp;
-                size_t k = utf8_decode((const uint8_t *)s + i, len - i, &cp);
-                if (!k) {
-                        i++;
-                        continue;
-                }
-                i += k;
-                utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
-                n += c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
-        }
-        return n;
-}
-
-static struct kw *kw_find(struct kw *table, size_t mask, const char *key, size_t len, uint64_t h, bool *ret_new) {
+static struct kw *kw_find(struct kw *table, size_t mask, const char *key, size_t len, uint32_t h, bool *ret_new) {
         size_t i = h & mask;
         while (table[i].hash) {
                 if (table[i].hash == h && table[i].key_len == len && memcmp(table[i].key, key, len) == 0) {
@@ -93,13 +68,13 @@ int md_keywords(struct md_doc *d, const char *title, struct article_metadata *m)
                         continue;
                 const char *lw = d->lower + t->low;
                 size_t ll = t->low_len;
-                if ((int64_t)ll < d->set->keyword_min_letters || (int64_t)letters_in(lw, ll) < d->set->keyword_min_letters)
+                if ((int64_t)ll < d->set->keyword_min_letters || (int64_t)t->letters < d->set->keyword_min_letters)
                         continue;
-                uint64_t h = XXH3_64bits(lw, ll) | 1;
                 bool fresh;
-                struct kw *k = kw_find(table, mask, lw, ll, h, &fresh);
+                struct kw *k = kw_find(table, mask, lw, ll, t->hash, &fresh);
                 if (fresh) {
-                        *k = (struct kw){ .hash = h, .key = lw, .key_len = ll, .first = i, .shown = i, .all_cap = true };
+                        *k = (struct kw){ .hash = t->hash, .key = lw, .key_len = (uint16_t)ll, .first = i, .shown = i,
+                                          .all_cap = true };
                         n++;
                 }
                 k->score += 1.0 + (t->paragraph == 0 ? lead_w : 0.0);
@@ -118,7 +93,7 @@ int md_keywords(struct md_doc *d, const char *title, struct article_metadata *m)
                         if (e > i && e - i < 200) {
                                 size_t ll = md_lower(title + i, e - i, low);
                                 bool fresh;
-                                struct kw *k = kw_find(table, mask, low, ll, XXH3_64bits(low, ll) | 1, &fresh);
+                                struct kw *k = kw_find(table, mask, low, ll, (uint32_t)md_rules_hash(low, ll) | 1, &fresh);
                                 if (!fresh)
                                         k->score += d->set->keyword_title_weight;
                         }

@@ -78,6 +78,11 @@ const struct md_rule *md_rules_find(const struct md_rules *r, const char *lower,
 /* The same, and in *ret_stop the languages it is a stop word in (bits of
  * md_rules_stop_bit()); one hash look-up for both. */
 const struct md_rule *md_rules_lookup(const struct md_rules *r, const char *lower, size_t len, uint64_t *ret_stop);
+/* The hash the rule table uses (never 0), and a lookup by it: the tokenizer
+ * hashes each word once and keeps the hash for later passes. */
+uint64_t md_rules_hash(const char *lower, size_t len);
+const struct md_rule *md_rules_lookup_hashed(const struct md_rules *r, const char *lower, size_t len, uint64_t h,
+                                             uint64_t *ret_stop);
 /* The canonical name of a news agency or outlet named by the lower-cased
  * span (one of its aliases: "afp", "france-presse", "deutschen presse-agentur"), or NULL. */
 const char *md_rules_agency(const struct md_rules *r, const char *lower, size_t len);
@@ -117,6 +122,8 @@ struct md_token {
         const struct md_rule *rule; /* rule word, or NULL */
         int32_t mention;            /* index into md_doc.mentions, or -1 */
         uint32_t low, low_len;      /* words: the lower-cased stem_len bytes, at md_doc.lower + low */
+        uint32_t hash;              /* words: md_rules_hash() of the lower-cased stem (never 0) */
+        uint32_t letters;           /* words: letters in the whole word */
 };
 
 enum md_entity_type {

@@ -582,8 +582,16 @@ void md_rules_free(struct md_rules *r) {
         free(r);
 }
 
+uint64_t md_rules_hash(const char *lower, size_t len) {
+        return hash_of(lower, len);
+}
+
 const struct md_rule *md_rules_lookup(const struct md_rules *r, const char *lower, size_t len, uint64_t *ret_stop) {
-        uint64_t h = hash_of(lower, len);
+        return md_rules_lookup_hashed(r, lower, len, hash_of(lower, len), ret_stop);
+}
+
+const struct md_rule *md_rules_lookup_hashed(const struct md_rules *r, const char *lower, size_t len, uint64_t h,
+                                             uint64_t *ret_stop) {
         for (size_t i = h & r->mask; r->slots[i].hash; i = (i + 1) & r->mask) {
                 if (r->slots[i].hash == h && r->slots[i].len == len && memcmp(r->slots[i].word, lower, len) == 0) {
                         *ret_stop = r->slots[i].stop;

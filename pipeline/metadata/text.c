@@ -267,9 +267,12 @@ static void finish_word(struct md_doc *d, struct md_token *t, size_t *lower_used
         t->low = (uint32_t)*lower_used;
         t->low_len = (uint32_t)o;
         *lower_used += o + 1;
+        /* the stem's letters: a possessive's s is not one of them */
+        t->letters = (uint32_t)letters - ((t->flags & MD_T_POSSESSIVE) && letters > 0);
         if (!digits) {
-                uint64_t stop;
-                t->rule = md_rules_lookup(d->rules, low, o, &stop);
+                uint64_t stop, h = md_rules_hash(low, o);
+                t->hash = (uint32_t)h | 1;
+                t->rule = md_rules_lookup_hashed(d->rules, low, o, h, &stop);
                 if (stop & d->stop_bit)
                         t->flags |= MD_T_STOP;
         }
