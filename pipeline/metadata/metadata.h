@@ -54,6 +54,7 @@ enum md_class {
         MD_C_OF = 1u << 18,         /* of, de, des, für: inside an organization's name */
         MD_C_NOT_NAME = 1u << 19,   /* capitalized words that are not names (days of the week excluded) */
         MD_C_AGENCY_CUE = 1u << 20, /* agency, agence, Agentur, агентство: an outlet follows or precedes */
+        MD_C_AGENCY_START = 1u << 21, /* the first word of a news agency's or outlet's name (any language) */
         MD_C_FUTURE = 1u << 22,     /* will, until, jusqu'à, wird, hasta: a weekday ahead, not behind */
         MD_C_ORG_TYPE = 1u << 23,   /* company, carmaker, Konzern, empresa: an organization follows */
         MD_C_ORG_ROLE = 1u << 24,   /* spokesman, shares: an organization precedes */

@@ -357,6 +357,8 @@ static bool speech_before(const struct md_doc *d, uint32_t i) {
 
 /* Longest agency alias at first..≤last; returns its last token or -1. */
 static int64_t agency_at(struct md_doc *d, uint32_t first, uint32_t last, const char **ret_name) {
+        if (!(cls_any(&d->tok[first]) & MD_C_AGENCY_START))
+                return -1;
         for (uint32_t q = first + 4 < last ? first + 4 : last;; q--) {
                 size_t n = md_span_lower(d, first, q, d->buf);
                 const char *c = md_rules_agency(d->rules, d->buf, n);
@@ -1142,7 +1144,7 @@ static int lowercase_agencies(struct md_doc *d) {
         for (uint32_t i = 0; i < d->n_tok; i++) {
                 const struct md_token *t = &d->tok[i];
                 if (!is_word(t) || (t->flags & (MD_T_CAP | MD_T_STOP | MD_T_NUM)) || t->mention >= 0 || t->len > 8 ||
-                    t->rule)
+                    cls_any(t) != MD_C_AGENCY_START)
                         continue;
                 const char *c = md_rules_agency(d->rules, d->lower + t->low, t->low_len);
                 if (c && strlen(c) == t->len && memcmp(c, d->text + t->start, t->len) == 0) {
@@ -1215,7 +1217,7 @@ int md_names(struct md_doc *d) {
                 while (j < d->n_tok && d->tok[j].sentence == d->tok[first].sentence &&
                        !(d->tok[last].flags & MD_T_POSSESSIVE)) {
                         const struct md_token *t = &d->tok[j];
-                        if (is_name_token(d, t) && ((t->flags & MD_T_SPACE_BEFORE) || (j > last + 1 && after_elision(d, j)))) {
+                        if (is_name_token(d, t) && ((t->flags & MD_T_SPACE_BEFORE) || after_elision(d, j))) {
                                 last = j++;
                                 head |= is_org_word(d, t, MD_C_ORG_HEAD);
                                 continue;

@@ -410,12 +410,12 @@ static const char *const agencies[] = {
         "Die Zeit", "Die Welt", "Handelsblatt", "taz", "Der Tagesspiegel|Tagesspiegel", "Der Stern", "Focus Online",
         "Tagesschau", "n-tv", "RTL", "Deutschlandfunk", "Der Standard", "Die Presse", "ORF", "Neue Zürcher Zeitung|NZZ",
         "Tages-Anzeiger", "SRF",
-        "ABC", "El Confidencial", "elDiario.es", "Cadena SER", "COPE", "Onda Cero", "Marca", "Diario AS",
-        "Mundo Deportivo", "El Periódico", "Clarín", "La Nación", "Página 12|Página/12", "El Tiempo",
+        "ABC", "El Confidencial", "Cadena SER", "COPE", "Onda Cero", "Marca", "Diario AS",
+        "Mundo Deportivo", "El Periódico", "Clarín", "La Nación", "El Tiempo",
         "El Universal", "Milenio", "El Comercio", "El Mercurio", "Televisa",
         "La Stampa", "Il Sole 24 Ore", "Il Messaggero", "RAI", "Sky TG24", "La Gazzetta dello Sport|Gazzetta dello Sport",
         "Folha de S.Paulo|Folha", "O Globo", "Estadão|O Estado de S. Paulo", "RTP",
-        "Sport-Express|Спорт-Экспресс", "Gazeta.ru|Газета.Ru|Газета.ру", "Lenta.ru|Лента.ру|Lenta.Ru", "Fontanka|Фонтанка",
+        "Sport-Express|Спорт-Экспресс", "Fontanka|Фонтанка",
         "Rossiyskaya Gazeta|Российская газета", "Moskovsky Komsomolets|Московский комсомолец", "Komsomolskaya Pravda|Комсомольская правда",
         "Channel One|Первый канал", "Rossiya 24|Россия 24", "NTV|НТВ", "Dozhd|Дождь", "Ekho Moskvy|Эхо Москвы",
         "Kathimerini|Καθημερινή", "ERT|ΕΡΤ",
@@ -482,6 +482,7 @@ struct md_rules *md_rules_new(void) {
         for (size_t i = 0; i <= md_stop_slot_mask; i++)
                 n_stop -= md_stop_slots[i] == 0;
         words += n_stop;
+        words += 4 * sizeof(agencies) / sizeof(agencies[0]);   /* the first words of their names */
         size_t size = 64;
         while (size < words * 2)
                 size *= 2;
@@ -556,6 +557,20 @@ struct md_rules *md_rules_new(void) {
                         r->agencies[k].len = ll;
                         r->agencies[k].canonical = canonical;
                         owner = false;
+                        /* its first word (as the tokenizer ends words: at ASCII other
+                         * than letters, digits and hyphens) marks where a name may
+                         * start, so most words are never looked up */
+                        size_t fw = 0;
+                        while (fw < ll && ((unsigned char)low[fw] >= 0x80 || low[fw] == '-' ||
+                                           (low[fw] >= 'a' && low[fw] <= 'z') || (low[fw] >= '0' && low[fw] <= '9')))
+                                fw++;
+                        struct rule_slot *s = fw ? rule_slot(r, low, fw, true) : NULL;
+                        if (s && !s->rule)
+                                s->rule = calloc(1, sizeof(*s->rule));
+                        if (fw && (!s || !s->rule))
+                                goto fail;
+                        if (s)
+                                s->rule->classes[MD_LANG_OTHER] |= MD_C_AGENCY_START;
                         p += len + (e ? 1 : 0);
                 }
         }

@@ -160,6 +160,8 @@ size_t md_span_lower(const struct md_doc *d, uint32_t first, uint32_t last, char
                 const struct md_token *t = &d->tok[i];
                 if (i > first && (t->flags & MD_T_SPACE_BEFORE))
                         out[o++] = ' ';
+                else if (i > first && t->start > d->tok[i - 1].start + d->tok[i - 1].len)
+                        out[o++] = '\'';   /* the apostrophe of an elision: "l'équipe" */
                 if ((t->flags & MD_T_WORD) && (i == last || t->stem_len == t->len)) {
                         memcpy(out + o, d->lower + t->low, t->low_len);
                         o += t->low_len;
