@@ -174,18 +174,29 @@ static int infer_year(const struct md_doc *d, int m, int day) {
         return y;
 }
 
+/* Writes n (0-9999) as `width` digits. */
+static char *put_digits(char *p, int n, int width) {
+        for (int i = width - 1; i >= 0; i--, n /= 10)
+                p[i] = (char)('0' + n % 10);
+        return p + width;
+}
+
 static int add(struct md_doc *d, struct dates *ds, const struct found *f) {
-        char value[11];
+        char value[11] = { 0 };
         /* Four-digit years only: a weekday resolved against an absurd
          * publication date could land outside them. */
-        if (f->y < 1000 || f->y > 9999)
+        if (f->y < 1000 || f->y > 9999 || f->m < 0 || f->m > 12 || f->day < 0 || f->day > 31)
                 return 0;
-        if (f->m == 0)
-                snprintf(value, sizeof(value), "%04d", f->y);
-        else if (f->day == 0)
-                snprintf(value, sizeof(value), "%04d-%02d", f->y, f->m);
-        else
-                snprintf(value, sizeof(value), "%04d-%02d-%02d", f->y, f->m, f->day);
+        /* YYYY, YYYY-MM or YYYY-MM-DD (by hand: snprintf cost more than the rest of add) */
+        char *p = put_digits(value, f->y, 4);
+        if (f->m) {
+                *p++ = '-';
+                p = put_digits(p, f->m, 2);
+                if (f->day) {
+                        *p++ = '-';
+                        put_digits(p, f->day, 2);
+                }
+        }
         for (uint32_t i = f->first; i <= f->last; i++)
                 d->tok[i].flags |= MD_T_IN_DATE;
         for (size_t i = 0; i < ds->n; i++)
@@ -390,7 +401,7 @@ int md_dates(struct md_doc *d, struct article_metadata *m) {
                         continue;
                 }
                 /* a year: "in 2020", "seit 2019", "в 2020 году", "im Jahr 2020" */
-                int y = number_of(d, t, false);
+                int y = (t->flags & MD_T_NUM) ? number_of(d, t, false) : -1;   /* a year is digits only */
                 if (y >= 1900 && y <= 2099 && t->len == 4 && i > 0) {
                         const struct md_token *p = &d->tok[i - 1];
                         bool prep = is_word(p) && (cls(d, p) & (MD_C_YEAR_PREP | MD_C_YEAR_WORD)) && !(p->flags & MD_T_NUM);
