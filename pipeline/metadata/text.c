@@ -361,7 +361,9 @@ int md_tokenize(struct md_doc *d) {
                                         e++;
                                 if (e < len && (unsigned char)s[e] >= 0x80)
                                         ascii = false;
-                                size_t k2 = e < len ? utf8_decode((const uint8_t *)s + e, len - e, &c2) : 0;
+                                size_t k2 = e >= len                       ? 0
+                                            : (unsigned char)s[e] < 0x80 ? (c2 = (unsigned char)s[e], 1)
+                                                                         : utf8_decode((const uint8_t *)s + e, len - e, &c2);
                                 if (!k2)
                                         break;
                                 if (is_word_cp(c2)) {
@@ -391,8 +393,8 @@ int md_tokenize(struct md_doc *d) {
                         i = e;
                         /* skip the apostrophe of an elision */
                         uint32_t c2;
-                        size_t k2 = i < len ? utf8_decode((const uint8_t *)s + i, len - i, &c2) : 0;
-                        if (k2 && elide && is_apostrophe(c2) && is_elision(s + t->start, t->len))
+                        size_t k2 = elide && i < len ? utf8_decode((const uint8_t *)s + i, len - i, &c2) : 0;
+                        if (k2 && is_apostrophe(c2) && is_elision(s + t->start, t->len))
                                 i += k2;
                         continue;
                 }
