@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "pipeline/arena.h"
 #include "pipeline/article.h"
 
@@ -80,8 +83,12 @@ const struct md_rule *md_rules_find(const struct md_rules *r, const char *lower,
  * md_rules_stop_bit()); one hash look-up for both. */
 const struct md_rule *md_rules_lookup(const struct md_rules *r, const char *lower, size_t len, uint64_t *ret_stop);
 /* The hash the rule table uses (never 0), and a lookup by it: the tokenizer
- * hashes each word once and keeps the hash for later passes. */
-uint64_t md_rules_hash(const char *lower, size_t len);
+ * hashes each word once and keeps the hash for later passes. Inline: it
+ * runs for every word. */
+static inline uint64_t md_rules_hash(const char *lower, size_t len) {
+        uint64_t h = XXH3_64bits(lower, len);
+        return h ? h : 1;
+}
 const struct md_rule *md_rules_lookup_hashed(const struct md_rules *r, const char *lower, size_t len, uint64_t h,
                                              uint64_t *ret_stop);
 /* The canonical name of a news agency or outlet named by the lower-cased

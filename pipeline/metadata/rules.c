@@ -10,9 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-/* inlined: a call per word into the library costs more than the hash */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "metadata.h"
 #include "tables.h"
@@ -447,8 +444,7 @@ struct md_rules {
 };
 
 static uint64_t hash_of(const char *s, size_t len) {
-        uint64_t h = XXH3_64bits(s, len);
-        return h ? h : 1;
+        return md_rules_hash(s, len);
 }
 
 /* The slot of word w, a new one when it has none. `copy`: w is not
@@ -595,10 +591,6 @@ void md_rules_free(struct md_rules *r) {
         free(r->slots);
         free(r->agencies);
         free(r);
-}
-
-uint64_t md_rules_hash(const char *lower, size_t len) {
-        return hash_of(lower, len);
 }
 
 const struct md_rule *md_rules_lookup(const struct md_rules *r, const char *lower, size_t len, uint64_t *ret_stop) {
