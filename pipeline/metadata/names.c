@@ -254,6 +254,20 @@ static bool after_elision(const struct md_doc *d, uint32_t i) {
                (gap == 3 && memcmp(d->text + end, "\xe2\x80\x99", 3) == 0);
 }
 
+/* "first names" + ' ' + surname, in the arena (printf-free: it runs for
+ * every person). */
+static char *join_name(struct md_doc *d, const char *first_names, const char *surname, size_t surname_len) {
+        size_t fl = strlen(first_names);
+        char *out = arena_alloc(d->arena, fl + 1 + surname_len + 1);
+        if (!out)
+                return NULL;
+        memcpy(out, first_names, fl);
+        out[fl] = ' ';
+        memcpy(out + fl + 1, surname, surname_len);
+        out[fl + 1 + surname_len] = '\0';
+        return out;
+}
+
 /* The text of tokens first..last as written, brackets left out. */
 static char *span_text(struct md_doc *d, uint32_t first, uint32_t last, bool stem_last) {
         size_t cap = 1;
@@ -1062,7 +1076,7 @@ static int merge_people(struct md_doc *d, struct pass *p) {
                 if (lm->last > lm->first && !first_names)
                         return -ENOMEM;
                 d->ents[e].name = first_names
-                        ? arena_printf(d->arena, "%s %.*s", first_names, (int)sur->stem_len, d->text + sur->start)
+                        ? join_name(d, first_names, d->text + sur->start, sur->stem_len)
                         : arena_strndup(d->arena, d->text + sur->start, sur->stem_len);
                 if (!d->ents[e].name)
                         return -ENOMEM;
