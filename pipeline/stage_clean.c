@@ -380,9 +380,14 @@ static char *repair_mojibake(struct arena *ar, const char *s, size_t len, size_t
         size_t o = 0, copied = 0;
         uint32_t repairs = 0;
         for (size_t i = 0; i < len;) {
-                /* Mojibake starts with one of Ã Â â ð etc., which UTF-8 writes with the lead byte 0xC3 */
+                /* Mojibake starts with one of Ã Â â ð etc., which UTF-8 writes
+                 * with the lead byte 0xC3 (or 0xC2): on to the next such byte */
                 if ((unsigned char)s[i] != 0xC3 && (unsigned char)s[i] != 0xC2) {
-                        i++;
+                        const char *c3 = memchr(s + i, 0xC3, len - i), *c2 = memchr(s + i, 0xC2, len - i);
+                        const char *next = !c3 ? c2 : !c2 ? c3 : c2 < c3 ? c2 : c3;
+                        if (!next)
+                                break;
+                        i = (size_t)(next - s);
                         continue;
                 }
                 uint32_t cp;
@@ -502,9 +507,8 @@ static bool is_caption(const struct clean_state *st, const char *s, size_t len, 
         if ((int64_t)words > st->caption_max_words)
                 return false;
         /* "Word:" where Word is a credit word, with few words after it. */
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] != ':')
-                        continue;
+        for (const char *colon = memchr(s, ':', len); colon; colon = memchr(colon + 1, ':', len - (size_t)(colon + 1 - s))) {
+                size_t i = (size_t)(colon - s);
                 size_t b = i;
                 while (b > 0 && s[b - 1] == ' ')
                         b--;
@@ -649,16 +653,15 @@ static enum stage_verdict clean_process(void *state, struct article *a) {
         /* The lines. */
         const char *b = a->body;
         size_t blen = a->body_len, n_lines = 1, longest = 0;
-        for (size_t i = 0; i < blen; i++)
-                n_lines += b[i] == '\n';
+        for (const char *nl = memchr(b, '\n', blen); nl; nl = memchr(nl + 1, '\n', blen - (size_t)(nl + 1 - b)))
+                n_lines++;
         struct line *lines = arena_calloc(a->arena, n_lines, sizeof(*lines));
         if (!lines)
                 return article_reject(a, "out_of_memory", "cannot split the body into lines");
         size_t n = 0, paragraph = 0;
         for (size_t i = 0; i <= blen;) {
-                size_t e = i;
-                while (e < blen && b[e] != '\n')
-                        e++;
+                const char *nl = i < blen ? memchr(b + i, '\n', blen - i) : NULL;
+                size_t e = nl ? (size_t)(nl - b) : blen;
                 if (e > i) {
                         lines[n] = (struct line){ .s = b + i, .len = e - i, .paragraph = paragraph };
                         if (e - i > longest)
