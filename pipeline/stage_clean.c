@@ -379,12 +379,18 @@ static char *repair_mojibake(struct arena *ar, const char *s, size_t len, size_t
         char *out = NULL;
         size_t o = 0, copied = 0;
         uint32_t repairs = 0;
+        /* Mojibake starts with one of Ã Â â ð etc., which UTF-8 writes with
+         * the lead byte 0xC3 (or 0xC2). The next of each is kept and sought
+         * again only once passed: accented text has a 0xC3 every few words,
+         * and a fresh search for both each time would rescan to the end. */
+        const char *end = s + len, *next_c3 = memchr(s, 0xC3, len), *next_c2 = memchr(s, 0xC2, len);
         for (size_t i = 0; i < len;) {
-                /* Mojibake starts with one of Ã Â â ð etc., which UTF-8 writes
-                 * with the lead byte 0xC3 (or 0xC2): on to the next such byte */
                 if ((unsigned char)s[i] != 0xC3 && (unsigned char)s[i] != 0xC2) {
-                        const char *c3 = memchr(s + i, 0xC3, len - i), *c2 = memchr(s + i, 0xC2, len - i);
-                        const char *next = !c3 ? c2 : !c2 ? c3 : c2 < c3 ? c2 : c3;
+                        if (next_c3 && next_c3 < s + i)
+                                next_c3 = memchr(s + i, 0xC3, (size_t)(end - (s + i)));
+                        if (next_c2 && next_c2 < s + i)
+                                next_c2 = memchr(s + i, 0xC2, (size_t)(end - (s + i)));
+                        const char *next = !next_c3 ? next_c2 : !next_c2 ? next_c3 : next_c2 < next_c3 ? next_c2 : next_c3;
                         if (!next)
                                 break;
                         i = (size_t)(next - s);
