@@ -93,7 +93,7 @@ int md_keywords(struct md_doc *d, const char *title, struct article_metadata *m)
                         if (e > i && e - i < 200) {
                                 size_t ll = md_lower(title + i, e - i, low);
                                 bool fresh;
-                                struct kw *k = kw_find(table, mask, low, ll, (uint32_t)md_rules_hash(low, ll) | 1, &fresh);
+                                struct kw *k = kw_find(table, mask, low, ll, md_word_hash(md_rules_hash(low, ll)), &fresh);
                                 if (!fresh)
                                         k->score += d->set->keyword_title_weight;
                         }

@@ -89,6 +89,10 @@ static inline uint64_t md_rules_hash(const char *lower, size_t len) {
         uint64_t h = XXH3_64bits(lower, len);
         return h ? h : 1;
 }
+/* The same, in the 32 bits a token keeps (md_token.hash; never 0). */
+static inline uint32_t md_word_hash(uint64_t rules_hash) {
+        return (uint32_t)rules_hash | 1;
+}
 const struct md_rule *md_rules_lookup_hashed(const struct md_rules *r, const char *lower, size_t len, uint64_t h,
                                              uint64_t *ret_stop);
 /* The canonical name of a news agency or outlet named by the lower-cased
@@ -119,6 +123,8 @@ enum md_token_flags {
         MD_T_STOP = 1u << 12,       /* a stop word of the article's language */
         MD_T_IN_DATE = 1u << 13,    /* part of a date expression (dates.c) */
         MD_T_IN_QUOTE = 1u << 14,   /* inside a quotation (quotes.c) */
+        MD_T_AFTER_ELISION = 1u << 15, /* right after an elided word whose apostrophe the tokenizer
+                                          skipped: "État" in "d'État" (the apostrophe is the gap) */
 };
 
 struct md_token {
@@ -130,8 +136,8 @@ struct md_token {
         const struct md_rule *rule; /* rule word, or NULL */
         int32_t mention;            /* index into md_doc.mentions, or -1 */
         uint32_t low, low_len;      /* words: the lower-cased stem_len bytes, at md_doc.lower + low */
-        uint32_t hash;              /* words: md_rules_hash() of the lower-cased stem (never 0) */
-        uint32_t letters;           /* words: letters in the whole word */
+        uint32_t hash;              /* words but numbers: md_word_hash() of the lower-cased stem; else 0 */
+        uint32_t letters;           /* words: letters in the stem (a possessive's s left out) */
 };
 
 enum md_entity_type {
@@ -151,7 +157,7 @@ struct md_entity {
         enum md_entity_type type;
         char *name;                 /* canonical (arena) */
         const char *written;        /* an agency in Cyrillic or Greek: its name as the text first
-                                       writes it ("ТАСС" for TASS); NULL: as name */
+                                       writes it ("ТАСС" for TASS); NULL: as name (md_entity_shown) */
         uint32_t count;
         uint32_t first_token;
         uint32_t n_tokens;          /* tokens of the longest mention */
@@ -223,6 +229,11 @@ bool md_gazetteer_find(const struct md_doc *d, const char *key, size_t len, bool
 
 /* names.c */
 int md_names(struct md_doc *d);
+/* The name an entity is listed and quoted under: as written for an agency
+ * in Cyrillic or Greek, else its canonical name (cited_sources keeps that). */
+static inline const char *md_entity_shown(const struct md_entity *e) {
+        return e->written ? e->written : e->name;
+}
 uint32_t md_entity_root(const struct md_doc *d, uint32_t e);
 /* The entity of the mention at token i (its root after merging), or -1. */
 int64_t md_entity_at(const struct md_doc *d, size_t i);

@@ -94,12 +94,13 @@ static bool cyrillic_org_word(const struct md_doc *d, const struct md_token *t) 
         const char *w = d->text + t->start;
         for (size_t i = 0; parts[i]; i++) {
                 size_t n = strlen(parts[i]);
-                /* inside or at the end, never the whole word ("Банк" alone is a common noun) */
+                /* after a first part of two bytes or more ("Банк" alone is a common noun),
+                 * and ending the word but for a case ending of up to two letters */
                 if (t->len <= n + 2)
                         continue;
                 for (size_t k = 2; k + n <= t->len; k++)
-                        if (memcmp(w + k, parts[i], n) == 0)
-                                return k + n >= t->stem_len || k + n + 4 >= t->len;
+                        if (memcmp(w + k, parts[i], n) == 0 && k + n + 4 >= t->len)
+                                return true;
         }
         return false;
 }
@@ -126,7 +127,7 @@ static bool german_org_compound(const char *low, size_t len) {
                                                 "wehr", "kammer", "senat", "bündnis", "fraktion", "zentrale", NULL };
         /* Alone, most of these are common nouns ("der Konzern", "die Partei");
          * these few name one institution each. */
-        static const char *const alone[] = { "bundestag", "landtag", "bundesrat", "bundeswehr", "bahn", NULL };
+        static const char *const alone[] = { "bundestag", "landtag", "bundesrat", "bahn", NULL };
         for (size_t i = 0; suffixes[i]; i++)
                 if (ends_with(low, len, suffixes[i]))
                         return true;
@@ -243,17 +244,6 @@ static int64_t named_entity(struct md_doc *d, enum md_entity_type type, const ch
         return d->ents[e].name ? e : -ENOMEM;
 }
 
-/* Whether token i follows an elided French or Italian word with no space:
- * "d'État", "l'Agence" (the tokenizer leaves the apostrophe out). */
-static bool after_elision(const struct md_doc *d, uint32_t i) {
-        if (i == 0 || (d->tok[i].flags & MD_T_SPACE_BEFORE) || !is_word(&d->tok[i - 1]))
-                return false;
-        const struct md_token *pv = &d->tok[i - 1];
-        size_t end = pv->start + pv->len, gap = d->tok[i].start - end;
-        return (gap == 1 && d->text[end] == '\'') ||
-               (gap == 3 && memcmp(d->text + end, "\xe2\x80\x99", 3) == 0);
-}
-
 /* "first names" + ' ' + surname, in the arena (printf-free: it runs for
  * every person). */
 static char *join_name(struct md_doc *d, const char *first_names, const char *surname, size_t surname_len) {
@@ -283,8 +273,8 @@ static char *span_text(struct md_doc *d, uint32_t first, uint32_t last, bool ste
                         continue;
                 if (o && (t->flags & MD_T_SPACE_BEFORE))
                         out[o++] = ' ';
-                else if (o && i > first && after_elision(d, i)) {
-                        /* the apostrophe the tokenizer skipped: "d'État" */
+                else if (o && i > first && (t->flags & MD_T_AFTER_ELISION)) {
+                        /* the apostrophe the tokenizer skipped, as written: "d'État", "d’État" */
                         size_t gap = t->start - (d->tok[i - 1].start + d->tok[i - 1].len);
                         memcpy(out + o, d->text + t->start - gap, gap);
                         o += gap;
@@ -453,18 +443,6 @@ static bool german_common_noun(const struct md_doc *d, const struct md_token *t)
         const char *w = d->text + t->start;
         for (size_t i = 0; suffixes[i]; i++)
                 if (ends_with(w, t->stem_len, suffixes[i]))
-                        return true;
-        return false;
-}
-
-/* German nouns for a member or a voice of an organization, lower-cased: "sprecher", "abgeordnete". */
-static bool german_role_noun(const char *low, size_t len) {
-        static const char *const words[] = { "sprecher", "sprecherin", "abgeordnete", "abgeordneter", "mitglied",
-                                             "vorstand", "vorsitzende", "vorsitzender", "politiker", "politikerin",
-                                             "chef", "chefin", "mitarbeiter", "mitarbeiterin", "experte", "expertin",
-                                             "analyst", "analystin", "manager", "managerin", "anwalt", "anwältin", NULL };
-        for (size_t i = 0; words[i]; i++)
-                if (strlen(words[i]) == len && memcmp(low, words[i], len) == 0)
                         return true;
         return false;
 }
@@ -1123,7 +1101,8 @@ static int german_role_compounds(struct md_doc *d) {
                 char low[256];
                 size_t rest = lower_token(d, t, low) - (size_t)(hy - w) - 1;
                 const char *role = low + (hy - w) + 1;
-                if (!german_title_compound(role, rest) && !german_role_noun(role, rest))
+                const struct md_rule *rule = md_rules_find(d->rules, role, rest);
+                if (!german_title_compound(role, rest) && !(rule && (rule->classes[MD_LANG_DE] & MD_C_TITLE)))
                         continue;
                 size_t n = (size_t)(hy - w);
                 struct md_place_hit h;
@@ -1157,6 +1136,7 @@ static int german_role_compounds(struct md_doc *d) {
 static int lowercase_agencies(struct md_doc *d) {
         for (uint32_t i = 0; i < d->n_tok; i++) {
                 const struct md_token *t = &d->tok[i];
+                /* only a word whose one rule is opening an agency's name: not a rule word of another kind */
                 if (!is_word(t) || (t->flags & (MD_T_CAP | MD_T_STOP | MD_T_NUM)) || t->mention >= 0 || t->len > 8 ||
                     cls_any(t) != MD_C_AGENCY_START)
                         continue;
@@ -1231,7 +1211,7 @@ int md_names(struct md_doc *d) {
                 while (j < d->n_tok && d->tok[j].sentence == d->tok[first].sentence &&
                        !(d->tok[last].flags & MD_T_POSSESSIVE)) {
                         const struct md_token *t = &d->tok[j];
-                        if (is_name_token(d, t) && ((t->flags & MD_T_SPACE_BEFORE) || after_elision(d, j))) {
+                        if (is_name_token(d, t) && (t->flags & (MD_T_SPACE_BEFORE | MD_T_AFTER_ELISION))) {
                                 last = j++;
                                 head |= is_org_word(d, t, MD_C_ORG_HEAD);
                                 continue;

@@ -303,12 +303,7 @@ int md_quotes(struct md_doc *d, struct article_metadata *m) {
                 spans[n] = q;
                 speakers[n] = speaker;
                 quotes[n].text = text;
-                if (speaker >= 0) {
-                        const struct md_entity *se = &d->ents[md_entity_root(d, (uint32_t)speaker)];
-                        quotes[n].speaker = se->written ? se->written : se->name;
-                } else {
-                        quotes[n].speaker = NULL;
-                }
+                quotes[n].speaker = speaker >= 0 ? md_entity_shown(&d->ents[md_entity_root(d, (uint32_t)speaker)]) : NULL;
                 n++;
         }
         m->quotes = quotes;

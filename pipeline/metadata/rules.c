@@ -165,7 +165,8 @@ static const struct rule_list rule_lists[] = {
                           "senatorin gouverneur direktor direktorin professor professorin landrat landrätin "
                           "experte expertin oppositionsführer kremlchef regierungschef regierungschefin "
                           "kremlkritiker oppositionspolitiker politiker politikerin jurist juristin trainer trainerin "
-                          "kommentator kommentatorin virologe virologin ökonom ökonomin analyst analystin"),
+                          "kommentator kommentatorin virologe virologin ökonom ökonomin analyst analystin "
+                          "mitglied mitarbeiter mitarbeiterin manager managerin anwalt anwältin"),
         L(DE, MD_C_ORG_SUFFIX, "kreuz"),
         L(DE, MD_C_ORG_TYPE, "konzern unternehmen gewerkschaft firma verein autobauer fluggesellschaft airline "
                              "versicherer hersteller händler discounter chiphersteller autohersteller "

@@ -280,9 +280,7 @@ static int entities_out(struct md_doc *d, enum md_entity_type type, int64_t max,
         if (!out)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                /* organizations as the article writes them; cited_sources
-                 * (quotes.c) by the agency's canonical name */
-                out[i].name = list[i]->written ? list[i]->written : list[i]->name;
+                out[i].name = md_entity_shown(list[i]);
                 out[i].count = list[i]->count;
                 out[i].kind = list[i]->place_kind;
                 memcpy(out[i].country, list[i]->country, 3);

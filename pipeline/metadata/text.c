@@ -160,8 +160,8 @@ size_t md_span_lower(const struct md_doc *d, uint32_t first, uint32_t last, char
                 const struct md_token *t = &d->tok[i];
                 if (i > first && (t->flags & MD_T_SPACE_BEFORE))
                         out[o++] = ' ';
-                else if (i > first && t->start > d->tok[i - 1].start + d->tok[i - 1].len)
-                        out[o++] = '\'';   /* the apostrophe of an elision: "l'équipe" */
+                else if (i > first && (t->flags & MD_T_AFTER_ELISION))
+                        out[o++] = '\'';   /* "l'équipe" (md_lower() writes ’ as ') */
                 if ((t->flags & MD_T_WORD) && (i == last || t->stem_len == t->len)) {
                         memcpy(out + o, d->lower + t->low, t->low_len);
                         o += t->low_len;
@@ -273,7 +273,7 @@ static void finish_word(struct md_doc *d, struct md_token *t, size_t *lower_used
         t->letters = (uint32_t)letters - ((t->flags & MD_T_POSSESSIVE) && letters > 0);
         if (!digits) {
                 uint64_t stop, h = md_rules_hash(low, o);
-                t->hash = (uint32_t)h | 1;
+                t->hash = md_word_hash(h);
                 t->rule = md_rules_lookup_hashed(d->rules, low, o, h, &stop);
                 if (stop & d->stop_bit)
                         t->flags |= MD_T_STOP;
@@ -303,7 +303,7 @@ int md_tokenize(struct md_doc *d) {
                 return -ENOMEM;
         size_t n = 0;
         uint32_t sentence = 0, paragraph = 0;
-        bool new_sentence = true, new_paragraph = true, new_line = true, space = false;
+        bool new_sentence = true, new_paragraph = true, new_line = true, space = false, elided = false;
         bool elide = d->lang == MD_LANG_FR || d->lang == MD_LANG_IT;
 
         for (size_t i = 0; i < len;) {
@@ -350,7 +350,9 @@ int md_tokenize(struct md_doc *d) {
                         t->flags |= MD_T_PARA_START;
                 if (new_line)
                         t->flags |= MD_T_LINE_START;
-                new_paragraph = new_line = space = false;
+                if (elided && !space)
+                        t->flags |= MD_T_AFTER_ELISION;
+                new_paragraph = new_line = space = elided = false;
 
                 if (is_word_cp(cp)) {
                         size_t e = i + k;
@@ -394,8 +396,10 @@ int md_tokenize(struct md_doc *d) {
                         /* skip the apostrophe of an elision */
                         uint32_t c2;
                         size_t k2 = elide && i < len ? utf8_decode((const uint8_t *)s + i, len - i, &c2) : 0;
-                        if (k2 && is_apostrophe(c2) && is_elision(s + t->start, t->len))
+                        if (k2 && is_apostrophe(c2) && is_elision(s + t->start, t->len)) {
                                 i += k2;
+                                elided = true;
+                        }
                         continue;
                 }
 
