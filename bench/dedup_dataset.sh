@@ -353,17 +353,17 @@ def edit_words(paras, frac, lang):
         chars = list(text)
         pool = [c for c in chars if c.strip()]
         idx = [i for i, c in enumerate(chars) if c.strip()]
-        todo = int(frac * len(idx))
-        for i in rng.sample(idx, todo):
+        n_edits = int(frac * len(idx))
+        for i in rng.sample(idx, n_edits):
             chars[i] = rng.choice(pool)
         return "".join(chars).split("\n\n")
     vocab = [w for w in words(" ".join(paras)) if len(w) >= 3] or ["the"]
     out = []
     toks = [TOKEN.findall(p) for p in paras]
     positions = [(pi, ti) for pi, ts in enumerate(toks) for ti, t in enumerate(ts) if t[0].isalnum() or t[0] == "_"]
-    todo = int(round(frac * len(positions)))
+    n_edits = int(round(frac * len(positions)))
     done = 0
-    while done < todo and positions:
+    while done < n_edits and positions:
         run = rng.choices([1, 2, 3], [0.6, 0.25, 0.15])[0]
         k = rng.randrange(len(positions))
         for pi, ti in positions[k:k + run]:
